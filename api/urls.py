@@ -1,0 +1,45 @@
+"""API routes: /api/v1/... (CONTRACT.md), OpenAPI at /api/schema/, Swagger UI at /api/docs/."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from .accounts.views import MeView, TokenView, UserViewSet
+from .core.views import AuditEntryViewSet, HealthView
+from .estates.views import (
+    BuildingViewSet,
+    EstateViewSet,
+    ParkingLotViewSet,
+    ParkingSpaceViewSet,
+    ParkingZoneViewSet,
+    UnitViewSet,
+)
+from .people.views import HouseholdMemberViewSet, OwnershipViewSet, PersonViewSet, TenancyViewSet
+
+router = DefaultRouter()
+router.register("estates", EstateViewSet, basename="estate")
+router.register("buildings", BuildingViewSet, basename="building")
+router.register("units", UnitViewSet, basename="unit")
+router.register("parking-lots", ParkingLotViewSet, basename="parking-lot")
+router.register("parking-zones", ParkingZoneViewSet, basename="parking-zone")
+router.register("parking-spaces", ParkingSpaceViewSet, basename="parking-space")
+router.register("persons", PersonViewSet, basename="person")
+router.register("ownerships", OwnershipViewSet, basename="ownership")
+router.register("tenancies", TenancyViewSet, basename="tenancy")
+router.register("household-members", HouseholdMemberViewSet, basename="household-member")
+router.register("users", UserViewSet, basename="user")
+router.register("audit-entries", AuditEntryViewSet, basename="audit-entry")
+
+v1 = [
+    path("health/", HealthView.as_view(), name="health"),
+    path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("auth/me/", MeView.as_view(), name="auth-me"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+]

@@ -1,0 +1,65 @@
+"""Who may see what: a user's estates and roles, and the scoped user list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from .choices import STAFF_ROLES, Role
+from .models import EstateMembership, User
+
+_CACHE_ATTR = "_estate_roles_cache"
+
+
+def estate_roles(user: User) -> dict[int, frozenset[str]]:
+    """Estate id -> the roles the user holds there. Cached on the user object (one query per request)."""
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    roles: dict[int, set[str]] = {}
+    if getattr(user, "is_authenticated", False) and user.is_active:
+        for estate_id, role in EstateMembership.objects.filter(user=user).values_list("estate_id", "role"):
+            roles.setdefault(estate_id, set()).add(role)
+    frozen = {estate_id: frozenset(values) for estate_id, values in roles.items()}
+    setattr(user, _CACHE_ATTR, frozen)
+    return frozen
+
+
+def estate_ids_with_roles(user: User, roles: Iterable[str]) -> set[int] | None:
+    """Estates where the user holds one of `roles`; None means every estate (superuser)."""
+    if user.is_superuser:
+        return None
+    wanted = set(roles)
+    return {estate_id for estate_id, held in estate_roles(user).items() if held & wanted}
+
+
+def has_role_in(user: User, estate_id: int | None, roles: Iterable[str]) -> bool:
+    if user.is_superuser:
+        return True
+    if estate_id is None:
+        return False
+    return bool(estate_roles(user).get(estate_id, frozenset()) & set(roles))
+
+
+def has_any_role(user: User, roles: Iterable[str]) -> bool:
+    if user.is_superuser:
+        return True
+    wanted = set(roles)
+    return any(held & wanted for held in estate_roles(user).values())
+
+
+def is_staff_member(user: User) -> bool:
+    return has_any_role(user, STAFF_ROLES)
+
+
+def is_owner_only(user: User) -> bool:
+    """An owner/resident account with no staff role anywhere: sees only their own records."""
+    return not user.is_superuser and not is_staff_member(user) and has_any_role(user, {Role.OWNER})
+
+
+def user_list(*, estate_ids: Iterable[int] | None) -> QuerySet[User]:
+    queryset = User.objects.prefetch_related("memberships")
+    if estate_ids is None:
+        return queryset
+    return queryset.filter(memberships__estate_id__in=list(estate_ids)).distinct()

@@ -1,0 +1,13 @@
+"""Top-level URL map: the API under /api/, Django admin, language switching."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("api/", include("api.urls")),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+handler404 = "api.errors.not_found_view"
+handler500 = "api.errors.server_error_view"
