@@ -96,10 +96,11 @@ def exception_handler(exc, context):
         message = _("Invalid input: %(first)s") % {"first": first}
         response.data = error_body("validation_error", message, fields)
         return response
-    code = next((code for cls, code in DRF_CODES.items() if isinstance(exc, cls)), None)
     detail = getattr(exc, "detail", "")
-    if code is None:
-        code = getattr(detail, "code", None) or "error"
+    code = getattr(detail, "code", None)
+    if not code or code == getattr(exc, "default_code", None):
+        # DRF's default codes differ from the contract's in places (not_authenticated vs authentication_failed)
+        code = next((c for cls, c in DRF_CODES.items() if isinstance(exc, cls)), None) or code or "error"
     response.data = error_body(code, str(detail))
     return response
 

@@ -20,7 +20,9 @@ class Api:
         self.client = APIClient()
 
     def as_user(self, user, password: str = factories.PASSWORD) -> Api:
-        response = self.client.post("/api/v1/auth/token/", {"username": user.username, "password": password}, format="json")
+        response = self.client.post(
+            "/api/v1/auth/token/", {"username": user.username, "password": password}, format="json"
+        )
         assert response.status_code == 200, response.content
         self.client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
         return self

@@ -15,14 +15,17 @@ _seq = itertools.count(1)
 PASSWORD = "Str0ng-pass-2026"
 
 # Valid resident ID numbers (checksums correct) for tests.
-VALID_RIC = ["11010519491231002X", "440524188001010014", "110101199003074477", "110101199003071233"]
+VALID_RIC = ["11010519491231002X", "310104198805120019", "110101199003074477", "440305199206150022"]
 VALID_USCC = "91110000802100433B"
 
 
 def make_estate(code: str | None = None, **extra) -> Estate:
     n = next(_seq)
     return Estate.objects.create(
-        code=code or f"E{n}", name=extra.pop("name", f"Estate {n}"), address=extra.pop("address", "1 Road"), **extra
+        code=code or f"E{n}",
+        name=extra.pop("name", f"Estate {n}"),
+        address=extra.pop("address", "1 Road"),
+        **extra,
     )
 
 
@@ -30,7 +33,13 @@ def make_building(estate: Estate, name: str | None = None, floors: int = 10) -> 
     return Building.objects.create(estate=estate, name=name or f"B{next(_seq)}", floors=floors)
 
 
-def make_unit(building: Building, number: str | None = None, floor: int = 1, area: str = "88.50", unit_type="residential") -> Unit:
+def make_unit(
+    building: Building,
+    number: str | None = None,
+    floor: int = 1,
+    area: str = "88.50",
+    unit_type="residential",
+) -> Unit:
     number = number or f"{floor}{next(_seq):02d}"
     return Unit.objects.create(
         estate=building.estate,
@@ -43,14 +52,22 @@ def make_unit(building: Building, number: str | None = None, floor: int = 1, are
     )
 
 
-def make_person(estate: Estate, name: str = "张三", phone: str = "13800138000", id_number: str = "") -> Person:
+def make_person(
+    estate: Estate, name: str = "张三", phone: str = "13800138000", id_number: str = ""
+) -> Person:
     data = {"estate": estate, "name": name, "phone": phone}
     if id_number:
         data["id_number"] = id_number
     return person_create(actor=None, data=data)
 
 
-def make_user(roles_by_estate: dict[Estate, list[str]] | None = None, *, username: str | None = None, person=None, superuser=False) -> User:
+def make_user(
+    roles_by_estate: dict[Estate, list[str]] | None = None,
+    *,
+    username: str | None = None,
+    person=None,
+    superuser=False,
+) -> User:
     user = User.objects.create_user(
         username=username or f"user{next(_seq)}", password=PASSWORD, person=person, is_superuser=superuser
     )

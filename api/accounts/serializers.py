@@ -27,9 +27,17 @@ class MembershipSerializer(serializers.Serializer):
 
 class UserSerializer(serializers.ModelSerializer):
     password = serializers.CharField(write_only=True, required=True, trim_whitespace=False, max_length=128)
-    roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), allow_empty=False)
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=Role.choices),
+        allow_empty=False,
+        write_only=True,
+        help_text="Role codes granted in every estate listed in `estates`; read back as the union held.",
+    )
     estates = serializers.ListField(
-        child=ScopedPrimaryKeyRelatedField(selector=estate_selectors.estate_list), allow_empty=True
+        child=ScopedPrimaryKeyRelatedField(selector=estate_selectors.estate_list),
+        allow_empty=True,
+        write_only=True,
+        help_text="Estate ids the roles are granted in.",
     )
     person = ScopedPrimaryKeyRelatedField(
         selector=people_selectors.person_list, required=False, allow_null=True

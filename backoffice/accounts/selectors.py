@@ -59,7 +59,7 @@ def is_owner_only(user: User) -> bool:
 
 
 def user_list(*, estate_ids: Iterable[int] | None) -> QuerySet[User]:
-    queryset = User.objects.prefetch_related("memberships")
+    queryset = User.objects.prefetch_related("memberships").order_by("id")
     if estate_ids is None:
         return queryset
     return queryset.filter(memberships__estate_id__in=list(estate_ids)).distinct()

@@ -44,6 +44,10 @@ def instance_snapshot(instance: models.Model) -> dict[str, Any]:
     return data
 
 
+def _without_timestamps(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if snapshot is None else {k: v for k, v in snapshot.items() if k != "updated_at"}
+
+
 def _estate_id_of(instance: models.Model) -> int | None:
     resolver = getattr(instance, "audit_estate_id", None)
     if callable(resolver):
@@ -108,7 +112,7 @@ def instance_save(
             raise
         raise error from None
     after = instance_snapshot(instance)
-    if before != after:
+    if _without_timestamps(before) != _without_timestamps(after):
         audit_record(
             actor=actor,
             action=AuditAction.CREATE if creating else AuditAction.UPDATE,
