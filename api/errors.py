@@ -74,11 +74,20 @@ def _validation_fields(detail) -> dict:
     return fields
 
 
+def _domain_status(exc: domain.DomainError) -> int:
+    """The status of the nearest known class, so subclasses (ImportFailed) keep their parent's status."""
+    for cls in type(exc).__mro__:
+        if cls in DOMAIN_STATUS:
+            return DOMAIN_STATUS[cls]
+    return status.HTTP_422_UNPROCESSABLE_ENTITY
+
+
 def exception_handler(exc, context):
     if isinstance(exc, domain.DomainError):
-        response = Response(
-            error_body(exc.code, exc.message, exc.fields), status=DOMAIN_STATUS.get(type(exc), 422)
-        )
+        body = error_body(exc.code, exc.message, exc.fields)
+        if isinstance(exc, domain.ImportFailed):
+            body["error"]["rows"] = exc.rows  # the per-row report a clerk fixes the sheet from
+        response = Response(body, status=_domain_status(exc))
         if isinstance(exc, domain.TooManyAttempts):
             response["Retry-After"] = str(exc.retry_after)
         return response

@@ -14,7 +14,15 @@ from .estates.views import (
     ParkingZoneViewSet,
     UnitViewSet,
 )
+from .imports.views import ExportView, ImportView
 from .people.views import HouseholdMemberViewSet, OwnershipViewSet, PersonViewSet, TenancyViewSet
+from .workflows.views import (
+    MessageView,
+    ProcessDefinitionViewSet,
+    ProcessInstanceViewSet,
+    ProcessVersionXmlView,
+    TaskViewSet,
+)
 
 router = DefaultRouter()
 router.register("estates", EstateViewSet, basename="estate")
@@ -29,11 +37,22 @@ router.register("tenancies", TenancyViewSet, basename="tenancy")
 router.register("household-members", HouseholdMemberViewSet, basename="household-member")
 router.register("users", UserViewSet, basename="user")
 router.register("audit-entries", AuditEntryViewSet, basename="audit-entry")
+router.register("process-definitions", ProcessDefinitionViewSet, basename="process-definition")
+router.register("process-instances", ProcessInstanceViewSet, basename="process-instance")
+router.register("tasks", TaskViewSet, basename="task")
 
 v1 = [
     path("health/", HealthView.as_view(), name="health"),
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("auth/me/", MeView.as_view(), name="auth-me"),
+    path("messages/", MessageView.as_view(), name="messages"),
+    path(
+        "process-definitions/<str:key>/versions/<int:number>/bpmn",
+        ProcessVersionXmlView.as_view(),
+        name="process-version-bpmn",
+    ),
+    path("imports/<str:kind>/", ImportView.as_view(), name="import"),
+    path("exports/<str:kind>/", ExportView.as_view(), name="export"),
     path("", include(router.urls)),
 ]
 

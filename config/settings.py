@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "backoffice.accounts",
     "backoffice.estates",
     "backoffice.people",
+    "workflows",
     "api",
 ]
 
@@ -172,7 +173,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "InstanceStatusEnum": "workflows.choices.InstanceStatus",
+        "TaskStatusEnum": "workflows.choices.TaskStatus",
+        "ParkingSpaceStatusEnum": "backoffice.estates.choices.ParkingSpaceStatus",
+    },
 }
 
 LOGGING = {

@@ -13,6 +13,16 @@ def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_spec_cache():
+    """Version ids are reused after a test's rollback on SQLite; the per-process spec cache must not be."""
+    from workflows.definitions import spec_for
+
+    spec_for.cache_clear()
+    yield
+    spec_for.cache_clear()
+
+
 class Api:
     """A thin JSON client: `api.get(path)` returns the DRF response; `as_user(user)` logs in by token."""
 

@@ -22,7 +22,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.core.errors import Forbidden, TooManyAttempts, Unauthenticated, ValidationFailed
-from backoffice.core.services import audit_record, instance_save, instance_snapshot
+from backoffice.core.services import (
+    apply_changes,
+    audit_record,
+    instance_delete,
+    instance_save,
+    instance_snapshot,
+)
 
 from .choices import Role
 from .models import AuthToken, EstateMembership, LoginFailure, User
@@ -150,7 +156,10 @@ def _check_owner_link(roles: Iterable[str], person: Any, estates: Iterable[Any])
 
 
 def _membership_snapshot(user: User) -> list[list[Any]]:
-    return sorted([m.estate_id, m.role] for m in user.memberships.all())
+    # Queried, not `user.memberships.all()`: a prefetched user would show its cached roles both before and
+    # after a change, and the change would go unaudited.
+    rows = EstateMembership.objects.filter(user=user).values_list("estate_id", "role")
+    return sorted([estate_id, role] for estate_id, role in rows)
 
 
 def _replace_memberships(
@@ -249,3 +258,76 @@ def user_deactivate(*, actor: User, user: User) -> User:
     AuthToken.objects.filter(user=user).delete()
     audit_record(actor=actor, action="update", instance=user, before=before, after=instance_snapshot(user))
     return user
+
+
+# --- memberships (the system administrator's view across estates, used by the Django admin) -----------------
+
+
+def _check_memberships(
+    actor: User, user: User, pairs: set[tuple[Any, str]], before: set[tuple[int, str]]
+) -> None:
+    """Only estates the actor administers may change; an owner role needs the user's person in that estate."""
+    changed = {estate_id for estate_id, _role in before ^ {(e.pk, r) for e, r in pairs}}
+    estates = {estate.pk: estate for estate, _role in pairs}
+    scope = estate_ids_with_roles(actor, {Role.ADMIN})
+    if scope is not None and not changed <= scope:
+        raise Forbidden(_("You may change roles only in estates you administer."), code="permission_denied")
+    owner_estates = [estates[estate.pk] for estate, role in pairs if role == Role.OWNER]
+    if owner_estates:
+        _check_owner_link([Role.OWNER], user.person, owner_estates)
+
+
+def user_memberships_check(*, actor: User, user: User, memberships: Iterable[tuple[Any, str]]) -> None:
+    """Validate a user's complete set of (estate, role) pairs without saving it."""
+    before = (
+        set(EstateMembership.objects.filter(user=user).values_list("estate_id", "role")) if user.pk else set()
+    )
+    _check_memberships(actor, user, set(memberships), before)
+
+
+@transaction.atomic
+def user_set_memberships(*, actor: User, user: User, memberships: Iterable[tuple[Any, str]]) -> User:
+    """Replace a user's roles with exactly these (estate, role) pairs, recording the difference."""
+    pairs = set(memberships)
+    before_rows = _membership_snapshot(user)
+    _check_memberships(actor, user, pairs, {(e, r) for e, r in before_rows})
+    EstateMembership.objects.filter(user=user).delete()
+    EstateMembership.objects.bulk_create(
+        [
+            EstateMembership(user=user, estate=estate, role=role)
+            for estate, role in sorted(pairs, key=lambda p: (p[0].pk, p[1]))
+        ]
+    )
+    after_rows = _membership_snapshot(user)
+    if after_rows != before_rows:
+        audit_record(
+            actor=actor,
+            action="update",
+            instance=user,
+            before={"memberships": before_rows},
+            after={"memberships": after_rows},
+        )
+    return user
+
+
+def _save_membership(*, actor: User, membership: EstateMembership) -> EstateMembership:
+    before = set()
+    if membership.pk:
+        before = set(EstateMembership.objects.filter(pk=membership.pk).values_list("estate_id", "role"))
+    _check_memberships(actor, membership.user, {(membership.estate, membership.role)}, before)
+    return instance_save(actor=actor, instance=membership)
+
+
+def estate_membership_create(*, actor: User, data: dict[str, Any]) -> EstateMembership:
+    return _save_membership(actor=actor, membership=EstateMembership(**data))
+
+
+def estate_membership_update(
+    *, actor: User, membership: EstateMembership, changes: dict[str, Any]
+) -> EstateMembership:
+    return _save_membership(actor=actor, membership=apply_changes(membership, changes))
+
+
+def estate_membership_delete(*, actor: User, membership: EstateMembership) -> None:
+    _check_memberships(actor, membership.user, set(), {(membership.estate_id, membership.role)})
+    instance_delete(actor=actor, instance=membership)

@@ -90,3 +90,21 @@ class TooManyAttempts(DomainError):
     def __init__(self, message: str, *, retry_after: int, code: str | None = None):
         super().__init__(message, code=code)
         self.retry_after = retry_after
+
+
+class ImportFailed(ValidationFailed):
+    """A spreadsheet import refused as a whole (400): nothing was saved, `rows` says what to fix where.
+
+    Each row error is `{"row", "column", "field", "code", "message"}`; `row` counts as the sheet does (the
+    header is row 1), `column` is the header as typed in the file, `field` the canonical column name.
+    """
+
+    default_code = "import_failed"
+
+    def __init__(self, message: str, *, rows: list[dict[str, Any]], code: str | None = None):
+        super().__init__(
+            message,
+            code=code,
+            fields={"file": [{"code": code or self.default_code, "message": str(message)}]},
+        )
+        self.rows = rows

@@ -57,6 +57,10 @@ class Estate(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
+    def audit_estate_id(self) -> int | None:
+        """An estate's own audit entries (changes, imports) belong to it, so only its auditors read them."""
+        return self.pk
+
 
 class Building(TimeStampedModel):
     """A building (楼栋) of an estate."""
@@ -117,7 +121,12 @@ class Unit(TimeStampedModel):
                 violation_error_message=_("This building already has a unit with this number."),
             )
         ]
-        indexes = [models.Index(fields=["estate", "label"], name="unit_estate_label_idx")]
+        indexes = [
+            models.Index(fields=["estate", "label"], name="unit_estate_label_idx"),
+            # A unit list of one estate in its default order (building, number) walks this index; without it
+            # PostgreSQL walks every unit of every estate in building order when a search matches many units.
+            models.Index(fields=["estate", "building", "number"], name="unit_estate_order_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.label or self.number

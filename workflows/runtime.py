@@ -1,0 +1,372 @@
+"""The live side of an instance: load it under a row lock, run the engine, save it in one UPDATE, and bring
+the projections (human tasks, timers, message subscriptions) and the history up to date by difference.
+
+Every change to an instance goes through `locked_run`, the one place that takes the lock and turns a
+failing operation into an incident.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.camunda.specs.user_task import UserTask
+from SpiffWorkflow.util.task import TaskState
+
+from .choices import EventType, InstanceStatus, TaskStatus
+from .definitions import spec_for
+from .engine import expressions, timers
+from .engine.script_engine import RestrictedScriptEngine
+from .engine.serializer import dump_state, load_state
+from .forms import form_schema
+from .models import HumanTask, InstanceEvent, MessageSubscription, ProcessInstance, TaskCandidate
+
+TIMER_EVENT_TYPES = {"ClockDateTimer", "ClockDurationTimer", "ClockCycleTimer"}
+MESSAGE_EVENT_TYPES = {"MessageEventDefinition"}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a user and the roles they hold per estate (None user: the system, e.g. a timer sweep)."""
+
+    user: Any = None
+    groups: dict[int, frozenset[str]] = field(default_factory=dict)
+    is_superuser: bool = False
+
+    @property
+    def user_id(self) -> int | None:
+        return getattr(self.user, "pk", None)
+
+    @property
+    def username(self) -> str:
+        return getattr(self.user, "username", "") or ""
+
+    def has_group(self, estate_id: int, groups: set[str] | frozenset[str] | list[str]) -> bool:
+        return self.is_superuser or bool(self.groups.get(estate_id, frozenset()) & set(groups))
+
+
+SYSTEM = Actor(user=None, groups={}, is_superuser=True)
+
+
+@dataclass(frozen=True)
+class OperationContext:
+    """What a registered operation learns about the step that calls it (ids, never engine objects)."""
+
+    instance_id: int
+    process_key: str
+    business_key: str
+    estate_id: int
+    task_key: str
+    actor_user_id: int | None
+    now: dt.datetime
+
+
+def variable_name(message_name: str) -> str:
+    return re.sub(r"\W", "_", message_name).strip("_") or "message"
+
+
+class Run:
+    """One engine run on one instance row that the caller has locked."""
+
+    def __init__(self, instance: ProcessInstance, *, actor: Actor, now: dt.datetime):
+        self.instance = instance
+        self.actor = actor
+        self.now = now
+        self.events: list[InstanceEvent] = []
+        spec, subprocess_specs = spec_for(instance.version_id)
+        self.engine = RestrictedScriptEngine(
+            now=lambda: self.now, context={"call_operation": self._call_operation}
+        )
+        if instance.state:
+            self.workflow = load_state(instance.state, spec=spec, subprocess_specs=subprocess_specs)
+            self.workflow.script_engine = self.engine
+        else:
+            self.workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.engine)
+
+    # --- history -----------------------------------------------------------------------------------------
+
+    def event(
+        self, type_: str, *, task: HumanTask | None = None, task_key: str = "", data: Any = None, user=...
+    ) -> None:
+        self.events.append(
+            InstanceEvent(
+                instance=self.instance,
+                at=self.now,
+                type=type_,
+                task=task,
+                task_key=task_key or (task.task_key if task else ""),
+                user_id=self.actor.user_id if user is ... else getattr(user, "pk", None),
+                data=data,
+            )
+        )
+
+    # --- engine ------------------------------------------------------------------------------------------
+
+    def _call_operation(self, operation, task, arguments: dict[str, Any]) -> dict[str, Any] | None:
+        context = OperationContext(
+            instance_id=self.instance.pk,
+            process_key=self.instance.process_key,
+            business_key=self.instance.business_key,
+            estate_id=self.instance.estate_id,
+            task_key=task.task_spec.bpmn_id or task.task_spec.name,
+            actor_user_id=self.actor.user_id,
+            now=self.now,
+        )
+        with transaction.atomic():  # a failing operation leaves none of its writes behind
+            result = operation.handler(context=context, **arguments)
+        if result is not None and not isinstance(result, dict):
+            raise TypeError(f"operation {operation.name} must return a dict or None")
+        return result
+
+    def _waiting_timers(self) -> dict[str, str]:
+        found = {}
+        for pending in self.workflow.waiting_events():
+            if pending.event_type in TIMER_EVENT_TYPES and isinstance(pending.value, str):
+                found[pending.name] = pending.value
+        return found
+
+    def advance(self) -> None:
+        """Fire due timers and run every engine task that can run; an error becomes an incident."""
+        before = self._waiting_timers()
+        try:
+            self.workflow.refresh_timers()
+            self.workflow.do_engine_steps()
+        except Exception as exc:  # noqa: BLE001 - every engine or operation failure is an incident
+            self.mark_incident(exc)
+            return
+        after = self._waiting_timers()
+        for name, due in before.items():
+            if after.get(name) != due and dt.datetime.fromisoformat(due) <= self.now:
+                self.event(EventType.TIMER_FIRED, task_key=name, data={"due": due}, user=None)
+
+    def mark_incident(self, exc: BaseException) -> None:
+        failing = next(iter(self.workflow.get_tasks(state=TaskState.ERROR)), None)
+        task_key = failing.task_spec.bpmn_id if failing is not None else ""
+        self.instance.status = InstanceStatus.INCIDENT
+        self.instance.incident = {
+            "error": str(exc)[:2000],
+            "type": type(exc).__name__,
+            "task": task_key,
+            "at": self.now.isoformat(),
+        }
+        self.event(EventType.ERROR, task_key=task_key or "", data=self.instance.incident)
+
+    def reset_errors(self) -> None:
+        """Put tasks that failed back to READY so the next advance runs them again (retry)."""
+        for task in self.workflow.get_tasks(state=TaskState.ERROR):
+            task._set_state(TaskState.READY)
+
+    def complete_task(self, human_task: HumanTask, data: dict[str, Any]) -> None:
+        task = self.workflow.get_task_from_id(UUID(human_task.engine_task_id))
+        task.data.update(data)
+        task.run()
+
+    def deliver_message(self, name: str, payload: dict[str, Any]) -> None:
+        definition = MessageEventDefinition(name)
+        event = BpmnEvent(definition, payload={"payload": payload, "result_var": variable_name(name)})
+        self.workflow.catch(event)
+
+    def cancel(self) -> None:
+        self.workflow.cancel()
+
+    # --- saving ------------------------------------------------------------------------------------------
+
+    def _variables(self) -> dict[str, Any]:
+        if self.workflow.is_completed():
+            data = dict(self.workflow.data)
+            if not data and self.workflow.last_task is not None:
+                data = dict(self.workflow.last_task.data)
+            return data
+        if self.workflow.last_task is not None:
+            return dict(self.workflow.last_task.data)
+        return {}
+
+    def save(self) -> None:
+        instance = self.instance
+        if instance.status not in (InstanceStatus.INCIDENT, InstanceStatus.CANCELLED):
+            if self.workflow.is_completed():
+                instance.status = InstanceStatus.COMPLETED
+                instance.ended_at = self.now
+                self.event(EventType.ENDED, user=None)
+            else:
+                instance.status = InstanceStatus.RUNNING
+        instance.state = dump_state(self.workflow)
+        instance.variables = _json_safe(self._variables())
+        timers_due = [dt.datetime.fromisoformat(v) for v in self._waiting_timers().values()]
+        finished = instance.status in (InstanceStatus.COMPLETED, InstanceStatus.CANCELLED)
+        instance.next_timer_at = None if finished or not timers_due else min(timers_due)
+        instance.revision += 1
+        if instance.pk is None:
+            instance.save()
+        else:
+            instance.save(
+                update_fields=[
+                    "status",
+                    "state",
+                    "variables",
+                    "next_timer_at",
+                    "incident",
+                    "revision",
+                    "ended_at",
+                    "version",
+                ]
+            )
+        self._sync_subscriptions(finished)
+        self._sync_tasks(finished)
+        if self.events:
+            for event in self.events:
+                event.instance = instance
+            InstanceEvent.objects.bulk_create(self.events)
+            self.events = []
+
+    def _sync_subscriptions(self, finished: bool) -> None:
+        wanted = set()
+        if not finished:
+            wanted = {p.name for p in self.workflow.waiting_events() if p.event_type in MESSAGE_EVENT_TYPES}
+        existing = dict(
+            MessageSubscription.objects.filter(instance=self.instance).values_list("message_name", "id")
+        )
+        stale = [pk for name, pk in existing.items() if name not in wanted]
+        if stale:
+            MessageSubscription.objects.filter(pk__in=stale).delete()
+        new = wanted - set(existing)
+        if new:
+            MessageSubscription.objects.bulk_create(
+                [
+                    MessageSubscription(
+                        instance=self.instance, message_name=name, business_key=self.instance.business_key
+                    )
+                    for name in sorted(new)
+                ]
+            )
+
+    def _sync_tasks(self, finished: bool) -> None:
+        ready = {}
+        if not finished:
+            for task in self.workflow.get_tasks(state=TaskState.READY, manual=True):
+                if isinstance(task.task_spec, UserTask):
+                    ready[str(task.id)] = task
+        open_rows = {
+            t.engine_task_id: t
+            for t in HumanTask.objects.filter(instance=self.instance, status=TaskStatus.OPEN)
+        }
+        gone = [row for engine_id, row in open_rows.items() if engine_id not in ready]
+        if gone:
+            HumanTask.objects.filter(pk__in=[r.pk for r in gone]).update(
+                status=TaskStatus.CANCELLED, completed_at=self.now
+            )
+            TaskCandidate.objects.filter(task__in=[r.pk for r in gone]).delete()
+            for row in gone:
+                self.event(EventType.CANCELLED, task=row, user=None)
+        new_tasks = [self._project(task) for engine_id, task in ready.items() if engine_id not in open_rows]
+        if not new_tasks:
+            return
+        HumanTask.objects.bulk_create([t for t, _c in new_tasks])
+        candidates = []
+        for human_task, (groups, users) in new_tasks:
+            if human_task.pk is None:  # backends without RETURNING (none we support); fetch ids
+                human_task.pk = HumanTask.objects.get(
+                    instance=self.instance, engine_task_id=human_task.engine_task_id
+                ).pk
+            candidates += [
+                TaskCandidate(task=human_task, estate_id=self.instance.estate_id, group=g) for g in groups
+            ]
+            candidates += [
+                TaskCandidate(task=human_task, estate_id=self.instance.estate_id, username=u) for u in users
+            ]
+            self.event(
+                EventType.TASK_CREATED,
+                task=human_task,
+                user=None,
+                data={
+                    "assignee": human_task.assignee_id,
+                    "candidate_groups": groups,
+                    "candidate_users": users,
+                },
+            )
+        TaskCandidate.objects.bulk_create(candidates)
+
+    def _resolve(self, text: str, variables: dict) -> Any:
+        text = (text or "").strip()
+        if text.startswith(("${", "#{")) and text.endswith("}"):
+            return expressions.evaluate(text, variables)
+        return text
+
+    def _project(self, task) -> tuple[HumanTask, tuple[list[str], list[str]]]:
+        spec = task.task_spec
+        ext = spec.extensions or {}
+        variables = dict(task.data)
+        groups = _split(self._resolve(ext.get("candidate_groups", ""), variables))
+        users = _split(self._resolve(ext.get("candidate_users", ""), variables))
+        assignee_name = self._resolve(ext.get("assignee", ""), variables)
+        if not groups and not users and not assignee_name and spec.lane:
+            groups = [spec.lane]
+        assignee = None
+        if assignee_name:
+            assignee = get_user_model().objects.filter(username=str(assignee_name), is_active=True).first()
+        due_text = ext.get("due_date", "")
+        due_at = timers.parse_due_date(due_text, variables=variables, now=self.now) if due_text else None
+        priority_value = self._resolve(ext.get("priority", ""), variables)
+        try:
+            priority = int(priority_value) if priority_value not in ("", None) else 50
+        except (TypeError, ValueError):
+            priority = 50
+        human_task = HumanTask(
+            instance=self.instance,
+            estate_id=self.instance.estate_id,
+            process_key=self.instance.process_key,
+            business_key=self.instance.business_key,
+            engine_task_id=str(task.id),
+            task_key=spec.bpmn_id,
+            name=spec.bpmn_name or spec.bpmn_id,
+            assignee=assignee,
+            candidate_groups=groups,
+            candidate_users=users,
+            due_at=due_at,
+            priority=priority,
+            form=form_schema(getattr(spec, "form", None)),
+            created_at=self.now,
+        )
+        return human_task, (groups, users)
+
+
+def _split(value: Any) -> list[str]:
+    if isinstance(value, list | tuple):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [part.strip() for part in str(value or "").split(",") if part.strip()]
+
+
+def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
+    safe = {}
+    for key, value in data.items():
+        if isinstance(value, dt.datetime | dt.date):
+            value = value.isoformat()
+        safe[key] = value
+    return safe
+
+
+@contextmanager
+def locked_run(instance_id: int, *, actor: Actor, now: dt.datetime | None = None) -> Iterator[Run]:
+    """Lock the instance row, hand a Run to the caller, then advance and save — all in one transaction."""
+    with transaction.atomic():
+        instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
+        run = Run(instance, actor=actor, now=now or timezone.now())
+        yield run
+        run.save()
+
+
+def new_run(instance: ProcessInstance, *, actor: Actor, now: dt.datetime) -> Run:
+    return Run(instance, actor=actor, now=now)
+
+
+RunCallback = Callable[[Run], None]

@@ -1,0 +1,49 @@
+"""Read-only queries of the engine: inboxes, instances, definitions."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from .choices import TaskStatus
+from .models import HumanTask, InstanceEvent, ProcessDefinition, ProcessInstance, TaskCandidate
+from .runtime import Actor
+
+
+def _candidate_condition(actor: Actor) -> Q:
+    condition = Q(username=actor.username) if actor.username else Q(pk__in=[])
+    for estate_id, groups in actor.groups.items():
+        if groups:
+            condition |= Q(estate_id=estate_id, group__in=sorted(groups))
+    return condition
+
+
+def task_inbox(*, actor: Actor, status: str = TaskStatus.OPEN) -> QuerySet[HumanTask]:
+    """Open tasks the actor may act on: assigned to them, or offered to them or one of their groups."""
+    tasks = HumanTask.objects.select_related("assignee", "completed_by")
+    if status == TaskStatus.COMPLETED:
+        return tasks.filter(status=TaskStatus.COMPLETED).filter(
+            Q(completed_by_id=actor.user_id) | Q(assignee_id=actor.user_id)
+        )
+    offered = TaskCandidate.objects.filter(_candidate_condition(actor)).values("task_id")
+    return tasks.filter(status=TaskStatus.OPEN).filter(
+        Q(assignee_id=actor.user_id) | Q(assignee__isnull=True, pk__in=offered)
+    )
+
+
+def task_visible(*, actor: Actor, estate_ids: set[int] | None) -> QuerySet[HumanTask]:
+    """Tasks the actor may look at: any task of their estates (they may not act on all of them)."""
+    tasks = HumanTask.objects.select_related("assignee", "completed_by")
+    return tasks if estate_ids is None else tasks.filter(estate_id__in=estate_ids)
+
+
+def instance_list(*, estate_ids: set[int] | None) -> QuerySet[ProcessInstance]:
+    queryset = ProcessInstance.objects.select_related("version").defer("state")
+    return queryset if estate_ids is None else queryset.filter(estate_id__in=estate_ids)
+
+
+def instance_history(*, instance: ProcessInstance) -> QuerySet[InstanceEvent]:
+    return InstanceEvent.objects.filter(instance=instance).select_related("user").order_by("at", "id")
+
+
+def definition_list() -> QuerySet[ProcessDefinition]:
+    return ProcessDefinition.objects.prefetch_related("versions")
