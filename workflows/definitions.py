@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.defaults import ExclusiveGateway, InclusiveGateway, ScriptTask
+from SpiffWorkflow.bpmn.specs.defaults import ExclusiveGateway, InclusiveGateway, ScriptTask, StartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
@@ -24,7 +25,7 @@ from . import registry
 from .engine import expressions, timers
 from .engine.parser import ProcessParser
 from .engine.specs import ClockCycleTimer, ClockDateTimer, ClockDurationTimer, OperationTask
-from .models import ProcessDefinition, ProcessVersion
+from .models import ProcessDefinition, ProcessVersion, StartMessage
 
 SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
@@ -33,6 +34,7 @@ SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree
 class ParsedDiagram:
     key: str = ""
     name: str = ""
+    start_messages: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     parser: ProcessParser | None = None
 
@@ -155,6 +157,14 @@ def parse_diagram(bpmn_xml: str, dmn_xml: Iterable[str] = ()) -> ParsedDiagram:
         result.name = process_parser.get_name() or result.key
         spec = parser.get_spec(result.key)
         _check_spec(spec, result.reasons)
+        result.start_messages = sorted(
+            {
+                task_spec.event_definition.name
+                for task_spec in spec.task_specs.values()
+                if isinstance(task_spec, StartEvent)
+                and isinstance(task_spec.event_definition, MessageEventDefinition)
+            }
+        )
         for sub in parser.get_subprocess_specs(result.key).values():
             _check_spec(sub, result.reasons)
     except ValidationException as exc:
@@ -207,6 +217,9 @@ def definition_deploy(
         dmn_xml=dmn_xml,
         checksum=checksum,
         deployed_by=actor if getattr(actor, "pk", None) else None,
+    )
+    StartMessage.objects.bulk_create(
+        [StartMessage(version=version, message_name=name) for name in parsed.start_messages]
     )
     return version, True
 

@@ -60,6 +60,21 @@ class ProcessVersion(models.Model):
         return f"{self.definition.key} v{self.version}"
 
 
+class StartMessage(models.Model):
+    """A message name that starts a version (message start event); delivery finds it by index."""
+
+    version = models.ForeignKey(ProcessVersion, on_delete=models.CASCADE, related_name="start_messages")
+    message_name = models.CharField(max_length=200, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "message_name"], name="start_message_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_name} → {self.version}"
+
+
 class ProcessInstance(models.Model):
     """A running or finished process. `state` is the serialized SpiffWorkflow workflow without its spec."""
 

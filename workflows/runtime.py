@@ -19,6 +19,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.message import (
+    MessageEventDefinition as BaseMessageEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.util.task import TaskState
@@ -32,7 +36,6 @@ from .forms import form_schema
 from .models import HumanTask, InstanceEvent, MessageSubscription, ProcessInstance, TaskCandidate
 
 TIMER_EVENT_TYPES = {"ClockDateTimer", "ClockDurationTimer", "ClockCycleTimer"}
-MESSAGE_EVENT_TYPES = {"MessageEventDefinition"}
 
 
 @dataclass(frozen=True)
@@ -128,12 +131,35 @@ class Run:
             raise TypeError(f"operation {operation.name} must return a dict or None")
         return result
 
+    def _waiting_definitions(self) -> Iterator[tuple[Any, Any]]:
+        """(task, event definition) for every catch event waiting now; an event-based gateway waits on
+        several definitions at once (a MultipleEventDefinition)."""
+        for task in list(self.workflow.event_manager.tasks.values()):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if isinstance(definition, MultipleEventDefinition):
+                for inner in definition.event_definitions:
+                    yield task, inner
+            elif definition is not None:
+                yield task, definition
+
     def _waiting_timers(self) -> dict[str, str]:
         found = {}
-        for pending in self.workflow.waiting_events():
-            if pending.event_type in TIMER_EVENT_TYPES and isinstance(pending.value, str):
-                found[pending.name] = pending.value
+        for task, definition in self._waiting_definitions():
+            if type(definition).__name__ not in TIMER_EVENT_TYPES:
+                continue
+            value = task._get_internal_data("event_value")
+            if isinstance(value, dict):
+                value = value.get("next") if value.get("cycles") != 0 else None
+            if isinstance(value, str):
+                found[f"{task.task_spec.bpmn_id}:{definition.name}"] = value
         return found
+
+    def _waiting_messages(self) -> set[str]:
+        return {
+            definition.name
+            for _task, definition in self._waiting_definitions()
+            if isinstance(definition, BaseMessageEventDefinition) and definition.name
+        }
 
     def advance(self) -> None:
         """Fire due timers and run every engine task that can run; an error becomes an incident."""
@@ -147,7 +173,9 @@ class Run:
         after = self._waiting_timers()
         for name, due in before.items():
             if after.get(name) != due and dt.datetime.fromisoformat(due) <= self.now:
-                self.event(EventType.TIMER_FIRED, task_key=name, data={"due": due}, user=None)
+                self.event(
+                    EventType.TIMER_FIRED, task_key=name.split(":", 1)[0], data={"due": due}, user=None
+                )
 
     def mark_incident(self, exc: BaseException) -> None:
         failing = next(iter(self.workflow.get_tasks(state=TaskState.ERROR)), None)
@@ -171,10 +199,25 @@ class Run:
         task.data.update(data)
         task.run()
 
-    def deliver_message(self, name: str, payload: dict[str, Any]) -> None:
-        definition = MessageEventDefinition(name)
-        event = BpmnEvent(definition, payload={"payload": payload, "result_var": variable_name(name)})
-        self.workflow.catch(event)
+    def deliver_message(self, name: str, payload: dict[str, Any]) -> bool:
+        """Hand a message to the tasks waiting for it; its payload lands in the variable named like the
+        message (`owner_confirmed.satisfied`). Returns whether anything caught it."""
+        variable = variable_name(name)
+        definitions = {
+            type(d) for _task, d in self._waiting_definitions() if getattr(d, "name", None) == name
+        }
+        caught = 0
+        for definition_class in definitions:
+            if issubclass(
+                definition_class, MessageEventDefinition
+            ):  # the Camunda flavour: payload + result_var
+                event = BpmnEvent(
+                    definition_class(name), payload={"payload": payload, "result_var": variable}
+                )
+            else:  # the plain BPMN flavour (receive tasks) merges its payload into the task data
+                event = BpmnEvent(definition_class(name), payload={variable: payload})
+            caught += self.workflow.event_manager.catch(event, internal=False)
+        return caught > 0
 
     def cancel(self) -> None:
         self.workflow.cancel()
@@ -232,7 +275,7 @@ class Run:
     def _sync_subscriptions(self, finished: bool) -> None:
         wanted = set()
         if not finished:
-            wanted = {p.name for p in self.workflow.waiting_events() if p.event_type in MESSAGE_EVENT_TYPES}
+            wanted = self._waiting_messages()
         existing = dict(
             MessageSubscription.objects.filter(instance=self.instance).values_list("message_name", "id")
         )
@@ -296,27 +339,48 @@ class Run:
             )
         TaskCandidate.objects.bulk_create(candidates)
 
-    def _resolve(self, text: str, variables: dict) -> Any:
+    def _resolve(self, text: str, variables: dict, *, task_key: str = "") -> Any:
+        """An assignment attribute's value. A failing expression leaves the attribute empty (a manager can
+        still assign the task) and says why in the history, rather than stopping the process."""
         text = (text or "").strip()
         if text.startswith(("${", "#{")) and text.endswith("}"):
-            return expressions.evaluate(text, variables)
+            try:
+                return expressions.evaluate(text, variables)
+            except expressions.ExpressionError as exc:
+                self.event(
+                    EventType.ERROR,
+                    task_key=task_key,
+                    data={"expression": text, "error": str(exc)},
+                    user=None,
+                )
+                return ""
         return text
 
     def _project(self, task) -> tuple[HumanTask, tuple[list[str], list[str]]]:
         spec = task.task_spec
         ext = spec.extensions or {}
         variables = dict(task.data)
-        groups = _split(self._resolve(ext.get("candidate_groups", ""), variables))
-        users = _split(self._resolve(ext.get("candidate_users", ""), variables))
-        assignee_name = self._resolve(ext.get("assignee", ""), variables)
+        key = spec.bpmn_id
+        groups = _split(self._resolve(ext.get("candidate_groups", ""), variables, task_key=key))
+        users = _split(self._resolve(ext.get("candidate_users", ""), variables, task_key=key))
+        assignee_name = self._resolve(ext.get("assignee", ""), variables, task_key=key)
         if not groups and not users and not assignee_name and spec.lane:
             groups = [spec.lane]
         assignee = None
         if assignee_name:
             assignee = get_user_model().objects.filter(username=str(assignee_name), is_active=True).first()
-        due_text = ext.get("due_date", "")
-        due_at = timers.parse_due_date(due_text, variables=variables, now=self.now) if due_text else None
-        priority_value = self._resolve(ext.get("priority", ""), variables)
+        due_at = None
+        if ext.get("due_date"):
+            try:
+                due_at = timers.parse_due_date(ext["due_date"], variables=variables, now=self.now)
+            except expressions.ExpressionError as exc:
+                self.event(
+                    EventType.ERROR,
+                    task_key=key,
+                    data={"due_date": ext["due_date"], "error": str(exc)},
+                    user=None,
+                )
+        priority_value = self._resolve(ext.get("priority", ""), variables, task_key=key)
         try:
             priority = int(priority_value) if priority_value not in ("", None) else 50
         except (TypeError, ValueError):

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
@@ -21,7 +22,15 @@ from .choices import EventType, InstanceStatus, TaskStatus
 from .definitions import latest_version, spec_for
 from .engine.serializer import spec_serializer
 from .forms import form_clean
-from .models import HumanTask, InstanceEvent, MessageSubscription, ProcessInstance, TaskCandidate, TaskComment
+from .models import (
+    HumanTask,
+    InstanceEvent,
+    MessageSubscription,
+    ProcessInstance,
+    StartMessage,
+    TaskCandidate,
+    TaskComment,
+)
 from .runtime import SYSTEM, Actor, Run, locked_run
 
 MANAGER_GROUPS = frozenset({"admin", "manager"})
@@ -54,8 +63,11 @@ def instance_start(
     business_key: str = "",
     variables: dict | None = None,
     now: dt.datetime | None = None,
+    start_message: tuple[str, dict] | None = None,
 ) -> ProcessInstance:
-    """Start the latest version of a process in an estate and run it to its first wait."""
+    """Start the latest version of a process in an estate and run it to its first wait.
+
+    `start_message` (name, payload) starts a process whose start event waits for that message."""
     variables = _validate_variables(variables)
     version = latest_version(process_key)
     if version is None:
@@ -78,6 +90,10 @@ def instance_start(
     run.workflow.task_tree.data.update(variables)
     run.event(EventType.STARTED, data={"variables": variables, "version": version.version})
     instance.save()
+    if start_message is not None:
+        run.workflow.do_engine_steps()  # reach the message start event, then hand it the message
+        run.deliver_message(*start_message)
+        run.event(EventType.MESSAGE, task_key=start_message[0], data={"payload": start_message[1]})
     run.advance()
     run.save()
     return instance
@@ -221,9 +237,11 @@ def message_deliver(
     business_key: str,
     payload: Any,
     estate_ids: set[int] | None,
+    start_estate_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> list[int]:
-    """Deliver to every instance (in the caller's estates) waiting for `name` with `business_key`."""
+    """Deliver to every instance (in the caller's estates) waiting for `name` with `business_key`, and
+    start every process whose latest version begins with that message (in `start_estate_id`)."""
     if not isinstance(payload, dict | type(None)):
         raise ValidationFailed.for_field("payload", _("Send the payload as an object."))
     payload = _validate_variables(payload or {})
@@ -235,10 +253,29 @@ def message_deliver(
         with locked_run(instance_id, actor=actor, now=now) as run:
             if run.instance.status != InstanceStatus.RUNNING:
                 continue
-            run.deliver_message(name, payload)
+            if not run.deliver_message(name, payload):
+                continue
             run.event(EventType.MESSAGE, task_key=name, data={"payload": payload})
             run.advance()
         delivered.append(instance_id)
+    starters = StartMessage.objects.filter(
+        message_name=name, version__version=F("version__definition__latest_version")
+    ).select_related("version__definition")
+    for starter in starters:
+        if start_estate_id is None:
+            raise ValidationFailed.for_field(
+                "estate", _("This message starts a process: say in which estate."), code="required"
+            )
+        instance = instance_start(
+            actor=actor,
+            process_key=starter.version.definition.key,
+            estate_id=start_estate_id,
+            business_key=business_key,
+            variables={},
+            now=now,
+            start_message=(name, payload),
+        )
+        delivered.append(instance.pk)
     return delivered
 
 

@@ -156,6 +156,11 @@ class MessageRequestSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     business_key = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
     payload = serializers.DictField(required=False, default=dict)
+    estate = serializers.IntegerField(
+        required=False,
+        help_text="For messages that start a process: the estate of the new instance (default: the caller's "
+        "only estate).",
+    )
 
 
 class MessageResponseSerializer(serializers.Serializer):

@@ -266,11 +266,18 @@ class MessageView(APIView):
     def post(self, request):
         body = serializers.MessageRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        visible = staff_estates(request)
+        start_estate = body.validated_data.get("estate")
+        if start_estate is None and visible is not None and len(visible) == 1:
+            start_estate = next(iter(visible))
+        if start_estate is not None and not has_role_in(request.user, start_estate, STAFF_ROLES):
+            raise NotFound(_("No such estate."))
         delivered = services.message_deliver(
             actor=actor_for(request),
             name=body.validated_data["name"],
             business_key=body.validated_data["business_key"],
             payload=body.validated_data["payload"],
-            estate_ids=staff_estates(request),
+            estate_ids=visible,
+            start_estate_id=start_estate,
         )
         return Response({"delivered_to": delivered})

@@ -122,11 +122,16 @@ def test_user_tasks_forms_and_gateways(api, estate, people, deploy):
 
 def test_small_amount_skips_review(api, estate, people, deploy):
     deploy("approval.bpmn")
-    instance = start(api, people["service_desk"], estate, "approval", requester="service_desk_u")
+    instance = start(api, people["service_desk"], estate, "approval")
     task_id = instance["open_tasks"][0]["id"]
     assert complete(api, people["service_desk"], task_id, {"amount": 10, "reason": "bulb"}).status_code == 200
     assert inbox(api, people["manager"]) == []
     assert len(inbox(api, people["finance"])) == 1
+    # No `requester` variable: the assignee expression fails; the task waits unassigned and history says why.
+    notify = HumanTask.objects.get(instance_id=instance["id"], task_key="notify_task")
+    assert notify.assignee_id is None and notify.status == "open"
+    errors = ProcessInstance.objects.get(pk=instance["id"]).events.filter(type="error")
+    assert [(e.task_key, e.data["expression"]) for e in errors] == [("notify_task", "${requester}")]
 
 
 def test_claim_unclaim_assign(api, estate, people, deploy):
