@@ -67,3 +67,21 @@ def test_message_start_event(api, estate, people, deploy):
     )
     [triage] = inbox(api, people["service_desk"])
     assert triage["business_key"] == "TS-1"
+
+
+def test_start_and_intermediate_timers(api, estate, people, deploy):
+    deploy("start_timer.bpmn")
+    with time_machine.travel(T0, tick=False):
+        instance = start(api, people["dispatcher"], estate, "nightly_check", business_key="N-1")
+    assert instance["open_tasks"] == []
+    assert dt.datetime.fromisoformat(instance["next_timer_at"]) == dt.datetime(2026, 12, 1, 18, 0, tzinfo=dt.UTC)
+    call_command("process_timers", now="2026-12-02T02:00:30+08:00")
+    after_start = ProcessInstance.objects.get(pk=instance["id"])
+    assert after_start.next_timer_at == dt.datetime(2026, 12, 1, 18, 10, 30, tzinfo=dt.UTC)
+    assert inbox(api, people["technician"]) == []
+    call_command("process_timers", now="2026-12-02T02:11:00+08:00")
+    [check] = inbox(api, people["technician"])
+    assert dt.datetime.fromisoformat(check["due_at"]) == dt.datetime(2026, 12, 1, 20, 11, tzinfo=dt.UTC)
+    with time_machine.travel(dt.datetime(2026, 12, 1, 21, 0, tzinfo=dt.UTC), tick=False):
+        [overdue] = inbox(api, people["technician"])
+    assert overdue["overdue"] is True
