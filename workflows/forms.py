@@ -118,6 +118,7 @@ def form_clean(form: dict[str, Any], data: Any) -> dict[str, Any]:
         if value is None or value == "":
             if field["required"]:
                 _error(errors, fid, "required", _("This field is required."))
+            cleaned[fid] = None  # every form field becomes a variable, so `${comment}` never fails
             continue
         try:
             value = _coerce(field, value)

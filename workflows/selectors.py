@@ -31,9 +31,15 @@ def task_inbox(*, actor: Actor, status: str = TaskStatus.OPEN) -> QuerySet[Human
 
 
 def task_visible(*, actor: Actor, estate_ids: set[int] | None) -> QuerySet[HumanTask]:
-    """Tasks the actor may look at: any task of their estates (they may not act on all of them)."""
+    """Tasks the actor may look at: any task of the estates where they work as staff, and tasks given to
+    them by name (an owner's confirmation task). They may not act on all of them."""
     tasks = HumanTask.objects.select_related("assignee", "completed_by")
-    return tasks if estate_ids is None else tasks.filter(estate_id__in=estate_ids)
+    if estate_ids is None:
+        return tasks
+    named = Q(assignee_id=actor.user_id) | Q(completed_by_id=actor.user_id)
+    if actor.username:
+        named |= Q(pk__in=TaskCandidate.objects.filter(username=actor.username).values("task_id"))
+    return tasks.filter(Q(estate_id__in=estate_ids) | named)
 
 
 def instance_list(*, estate_ids: set[int] | None) -> QuerySet[ProcessInstance]:

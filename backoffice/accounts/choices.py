@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
     MANAGER = "manager", _("Estate manager")
+    SUPERVISOR = "supervisor", _("Supervisor")
     SERVICE_DESK = "service_desk", _("Service desk")
     DISPATCHER = "dispatcher", _("Dispatcher")
     TECHNICIAN = "technician", _("Technician")

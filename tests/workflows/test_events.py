@@ -74,7 +74,9 @@ def test_start_and_intermediate_timers(api, estate, people, deploy):
     with time_machine.travel(T0, tick=False):
         instance = start(api, people["dispatcher"], estate, "nightly_check", business_key="N-1")
     assert instance["open_tasks"] == []
-    assert dt.datetime.fromisoformat(instance["next_timer_at"]) == dt.datetime(2026, 12, 1, 18, 0, tzinfo=dt.UTC)
+    assert dt.datetime.fromisoformat(instance["next_timer_at"]) == dt.datetime(
+        2026, 12, 1, 18, 0, tzinfo=dt.UTC
+    )
     call_command("process_timers", now="2026-12-02T02:00:30+08:00")
     after_start = ProcessInstance.objects.get(pk=instance["id"])
     assert after_start.next_timer_at == dt.datetime(2026, 12, 1, 18, 10, 30, tzinfo=dt.UTC)
