@@ -99,6 +99,7 @@ PARKING_ZONES = (  # (code, name, kind, spaces)
 STAFF_NAMES = {  # role -> (family name, given name)
     Role.ADMIN: ("周", "立群"),
     Role.MANAGER: ("陈", "建华"),
+    Role.SUPERVISOR: ("郑", "国平"),
     Role.SERVICE_DESK: ("李", "婷"),
     Role.DISPATCHER: ("王", "海涛"),
     Role.TECHNICIAN: ("赵", "永刚"),
