@@ -386,3 +386,19 @@ def _migration_unsafe(diff) -> bool:
         ):
             return True
     return False
+
+
+def start_for_domain(
+    *, process_key: str, estate_id: int, business_key: str, variables: dict, actor: Any
+) -> int:
+    """What domain services call through `backoffice.core.processes`: start and return the instance id.
+
+    The actor is a user (or None); the engine's start needs no roles, the domain already checked them."""
+    instance = instance_start(
+        actor=Actor(user=actor) if getattr(actor, "pk", None) else SYSTEM,
+        process_key=process_key,
+        estate_id=estate_id,
+        business_key=business_key,
+        variables=variables,
+    )
+    return instance.pk
