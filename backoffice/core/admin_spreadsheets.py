@@ -58,7 +58,8 @@ def result_summary(result: ImportResult) -> str:
             parts.append(f"{label}: {listed}")
     unchanged = sum(result.unchanged.values())
     if unchanged:
-        parts.append(f"{_('unchanged')}: {unchanged}")
+        label = _("unchanged")
+        parts.append(f"{label}: {unchanged}")
     return "; ".join(parts) or str(_("nothing to do"))
 
 
