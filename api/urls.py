@@ -15,6 +15,7 @@ from .estates.views import (
     UnitViewSet,
 )
 from .imports.views import ExportView, ImportView
+from .notifications.views import NotificationViewSet
 from .people.views import HouseholdMemberViewSet, OwnershipViewSet, PersonViewSet, TenancyViewSet
 from .workflows.views import (
     MessageView,
@@ -40,6 +41,7 @@ router.register("audit-entries", AuditEntryViewSet, basename="audit-entry")
 router.register("process-definitions", ProcessDefinitionViewSet, basename="process-definition")
 router.register("process-instances", ProcessInstanceViewSet, basename="process-instance")
 router.register("tasks", TaskViewSet, basename="task")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 v1 = [
     path("health/", HealthView.as_view(), name="health"),

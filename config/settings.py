@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "backoffice.accounts",
     "backoffice.estates",
     "backoffice.people",
+    "backoffice.notifications",
     "workflows",
     "api",
 ]
@@ -192,3 +193,31 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
 
 AUTHENTICATION_BACKENDS = ["backoffice.accounts.backends.ThrottledModelBackend"]
+
+# --- Notifications ---------------------------------------------------------------------------------------
+# E-mail leaves through Django's mail backend: the console while DEBUG, SMTP otherwise, unless set.
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("DJANGO_EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "noreply@localhost")
+# SMS: `logging` (writes to the log, sends nothing), `http` (POST JSON to SMS_HTTP_URL with a bearer token)
+# or the dotted path of an SmsProvider class. SMS_SIGN is the sender signature (签名) providers require.
+SMS_PROVIDER = os.environ.get("PM_SMS_PROVIDER", "logging")
+SMS_HTTP_URL = os.environ.get("PM_SMS_HTTP_URL", "")
+SMS_HTTP_TOKEN = os.environ.get("PM_SMS_HTTP_TOKEN", "")
+SMS_HTTP_TIMEOUT = float(os.environ.get("PM_SMS_HTTP_TIMEOUT", "10"))
+SMS_SIGN = os.environ.get("PM_SMS_SIGN", "")
+# A failed e-mail or SMS is tried again after these minutes (the last repeats), then `dead` after
+# NOTIFICATION_MAX_ATTEMPTS attempts. Without sending on commit, only the dispatch sweep sends.
+NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("PM_NOTIFICATION_MAX_ATTEMPTS", "5"))
+NOTIFICATION_RETRY_MINUTES = [int(m) for m in env_list("PM_NOTIFICATION_RETRY_MINUTES", "1,5,30,120")]
+NOTIFICATION_SEND_ON_COMMIT = env_bool("PM_NOTIFICATION_SEND_ON_COMMIT", True)

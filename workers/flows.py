@@ -43,6 +43,7 @@ django_setup.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connections  # noqa: E402
 
+from backoffice.notifications.services import notifications_dispatch_due  # noqa: E402
 from workflows.services import timers_fire_due  # noqa: E402
 
 T = TypeVar("T")
@@ -93,6 +94,16 @@ async def timers_sweep(now: dt.datetime | None = None) -> int:
     return fired
 
 
+@flow(name="notifications_dispatch", retries=2, retry_delay_seconds=10)
+async def notifications_dispatch(now: dt.datetime | None = None) -> int:
+    """Send the e-mails and SMS that are due (first tries left to this sweep, and retries with back-off).
+
+    Idempotent: each notification is claimed before it is sent, so two sweeps never send one twice."""
+    sent = await in_django(notifications_dispatch_due, now=now)
+    run_logger().info("sent %s notification(s)", sent)
+    return sent
+
+
 # --- schedules -------------------------------------------------------------------------------------------
 
 
@@ -138,6 +149,11 @@ SCHEDULED: list[ScheduledFlow] = [
         timers_sweep,
         _cron("* * * * *"),
         description="Fire every due BPMN timer (SLA escalations, deadlines, waits); every minute.",
+    ),
+    ScheduledFlow(
+        notifications_dispatch,
+        _cron("* * * * *"),
+        description="Send due e-mail and SMS notifications, retrying failures with back-off; every minute.",
     ),
 ]
 
