@@ -17,6 +17,7 @@ from .estates.views import (
 from .imports.views import ExportView, ImportView
 from .notifications.views import NotificationViewSet
 from .people.views import HouseholdMemberViewSet, OwnershipViewSet, PersonViewSet, TenancyViewSet
+from .repairs.views import RepairReportView, WorkOrderViewSet
 from .workflows.views import (
     MessageView,
     ProcessDefinitionViewSet,
@@ -41,6 +42,7 @@ router.register("audit-entries", AuditEntryViewSet, basename="audit-entry")
 router.register("process-definitions", ProcessDefinitionViewSet, basename="process-definition")
 router.register("process-instances", ProcessInstanceViewSet, basename="process-instance")
 router.register("tasks", TaskViewSet, basename="task")
+router.register("work-orders", WorkOrderViewSet, basename="work-order")
 router.register("notifications", NotificationViewSet, basename="notification")
 
 v1 = [
@@ -48,6 +50,7 @@ v1 = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("auth/me/", MeView.as_view(), name="auth-me"),
     path("messages/", MessageView.as_view(), name="messages"),
+    path("reports/repairs/", RepairReportView.as_view(), name="report-repairs"),
     path(
         "process-definitions/<str:key>/versions/<int:number>/bpmn",
         ProcessVersionXmlView.as_view(),

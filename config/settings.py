@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "backoffice.estates",
     "backoffice.people",
     "backoffice.notifications",
+    "backoffice.repairs",
     "workflows",
     "api",
 ]

@@ -95,6 +95,12 @@ class Run:
             self.workflow.script_engine = self.engine
         else:
             self.workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.engine)
+        # What the projections hold now: every save writes them from the state it saves, so the state just
+        # loaded tells which tasks are open and which messages are awaited without asking the database.
+        # `save` compares with these and touches only what changed.
+        self._open_before = set(self._ready_user_tasks()) if instance.state else set()
+        self._messages_before = self._waiting_messages() if instance.state else set()
+        self._closed_here: set[str] = set()
 
     # --- history -----------------------------------------------------------------------------------------
 
@@ -195,9 +201,11 @@ class Run:
             task._set_state(TaskState.READY)
 
     def complete_task(self, human_task: HumanTask, data: dict[str, Any]) -> None:
+        """Run the engine task; the caller closes the projection row (it is no longer open)."""
         task = self.workflow.get_task_from_id(UUID(human_task.engine_task_id))
         task.data.update(data)
         task.run()
+        self._closed_here.add(human_task.engine_task_id)
 
     def deliver_message(self, name: str, payload: dict[str, Any]) -> bool:
         """Hand a message to the tasks waiting for it; its payload lands in the variable named like the
@@ -276,6 +284,9 @@ class Run:
         wanted = set()
         if not finished:
             wanted = self._waiting_messages()
+        if wanted == self._messages_before:  # the rows already say this (the usual step): no query
+            return
+        self._messages_before = wanted
         existing = dict(
             MessageSubscription.objects.filter(instance=self.instance).values_list("message_name", "id")
         )
@@ -293,17 +304,28 @@ class Run:
                 ]
             )
 
-    def _sync_tasks(self, finished: bool) -> None:
-        ready = {}
-        if not finished:
-            for task in self.workflow.get_tasks(state=TaskState.READY, manual=True):
-                if isinstance(task.task_spec, UserTask):
-                    ready[str(task.id)] = task
-        open_rows = {
-            t.engine_task_id: t
-            for t in HumanTask.objects.filter(instance=self.instance, status=TaskStatus.OPEN)
+    def _ready_user_tasks(self) -> dict[str, Any]:
+        """Engine task id -> task, for every user task waiting for a person now."""
+        return {
+            str(task.id): task
+            for task in self.workflow.get_tasks(state=TaskState.READY, manual=True)
+            if isinstance(task.task_spec, UserTask)
         }
-        gone = [row for engine_id, row in open_rows.items() if engine_id not in ready]
+
+    def _sync_tasks(self, finished: bool) -> None:
+        """Bring the open rows in line with the engine by difference. The open rows are the ready user
+        tasks of the state loaded (less the one completed in this step), so only rows that must close are
+        read, and only new tasks are written."""
+        ready = {} if finished else self._ready_user_tasks()
+        open_ids = self._open_before - self._closed_here
+        closing = open_ids - set(ready)
+        gone = []
+        if closing:
+            gone = list(
+                HumanTask.objects.filter(
+                    instance=self.instance, status=TaskStatus.OPEN, engine_task_id__in=sorted(closing)
+                )
+            )
         if gone:
             HumanTask.objects.filter(pk__in=[r.pk for r in gone]).update(
                 status=TaskStatus.CANCELLED, completed_at=self.now
@@ -311,7 +333,8 @@ class Run:
             TaskCandidate.objects.filter(task__in=[r.pk for r in gone]).delete()
             for row in gone:
                 self.event(EventType.CANCELLED, task=row, user=None)
-        new_tasks = [self._project(task) for engine_id, task in ready.items() if engine_id not in open_rows]
+        new_tasks = [self._project(task) for engine_id, task in ready.items() if engine_id not in open_ids]
+        self._open_before, self._closed_here = set(ready), set()  # what the rows say after this save
         if not new_tasks:
             return
         HumanTask.objects.bulk_create([t for t, _c in new_tasks])

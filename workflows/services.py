@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
@@ -101,10 +101,10 @@ def instance_start(
 
 def _lock_task(task_id: int) -> tuple[HumanTask, ProcessInstance]:
     """Lock the instance first, then the task: one lock order everywhere, so no deadlocks."""
-    task = HumanTask.objects.filter(pk=task_id).only("instance_id").first()
-    if task is None:
+    of_task = HumanTask.objects.filter(pk=task_id).values("instance_id")
+    instance = ProcessInstance.objects.select_for_update().filter(pk=Subquery(of_task)).first()
+    if instance is None:
         raise NotFound(_("No such task."))
-    instance = ProcessInstance.objects.select_for_update().get(pk=task.instance_id)
     task = HumanTask.objects.select_for_update().get(pk=task_id)
     return task, instance
 

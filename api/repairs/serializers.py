@@ -3,10 +3,26 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from backoffice.estates import selectors as estate_selectors
+from backoffice.people.selectors import unit_ids_of_person
 from backoffice.repairs.choices import RepairCategory
 from backoffice.repairs.models import RepairCharge, WorkOrder, WorkOrderPhoto
 
 from ..fields import ScopedPrimaryKeyRelatedField
+
+
+class ReportableUnitField(ScopedPrimaryKeyRelatedField):
+    """Staff report for units of their estates; an owner for the units they own, rent or live in."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.person_id:
+            own = estate_selectors.unit_list(estate_ids=None).filter(
+                pk__in=unit_ids_of_person(person_id=user.person_id)
+            )
+            queryset = queryset | own
+        return queryset
 
 
 class WorkOrderPhotoSerializer(serializers.ModelSerializer):
@@ -19,7 +35,7 @@ class WorkOrderSerializer(serializers.ModelSerializer):
     """A repair request (报修). Create with `unit`, `category`, `description`; the `repair` process starts."""
 
     estate = ScopedPrimaryKeyRelatedField(selector=estate_selectors.estate_list, required=False)
-    unit = ScopedPrimaryKeyRelatedField(selector=estate_selectors.unit_list, required=False, allow_null=True)
+    unit = ReportableUnitField(selector=estate_selectors.unit_list, required=False, allow_null=True)
     technician = serializers.CharField(source="technician.username", default=None, read_only=True)
     process_instance = serializers.IntegerField(source="process_instance_id", read_only=True)
     category = serializers.ChoiceField(choices=RepairCategory.choices)
@@ -33,7 +49,6 @@ class WorkOrderSerializer(serializers.ModelSerializer):
             "estate",
             "unit",
             "location",
-            "equipment",
             "category",
             "description",
             "channel",

@@ -52,7 +52,7 @@ class WorkOrderViewSet(
         if estates is None:
             return selectors.work_order_list(estate_ids=None)
         own = selectors.work_orders_of_owner(user=user)
-        return selectors.work_order_list(estate_ids=estates).filter(
+        return selectors.work_order_list(estate_ids=None).filter(
             Q(estate_id__in=estates) | Q(pk__in=own.values("pk"))
         )
 
@@ -105,7 +105,7 @@ GROUPS = ("estate", "category", "technician")
 
 class RepairReportView(APIView):
     """Repair figures per estate, category or technician: counts, median and p90 response and resolution
-    times (minutes), share within SLA, rework rate, average rating. `?format=xlsx` for a spreadsheet."""
+    times (minutes), share within SLA, rework rate, average rating. `?export=xlsx` for a spreadsheet."""
 
     permission_classes = [IsAuthenticated]
 
@@ -115,7 +115,7 @@ class RepairReportView(APIView):
             OpenApiParameter("start", dt.date),
             OpenApiParameter("end", dt.date, description="exclusive"),
             OpenApiParameter("group_by", str, enum=list(GROUPS)),
-            OpenApiParameter("format", str, enum=["json", "xlsx"]),
+            OpenApiParameter("export", str, enum=["xlsx"]),
         ],
         responses=serializers.RepairReportRowSerializer(many=True),
     )
@@ -142,7 +142,7 @@ class RepairReportView(APIView):
         except ValueError:
             raise ValidationFailed.for_field("start", _("Dates are YYYY-MM-DD."), code="invalid") from None
         rows = selectors.repair_report(estate_ids=estates, start=start, end=end, group_by=group_by)
-        if params.get("format") == "xlsx":
+        if params.get("export") == "xlsx":
             return _xlsx(rows, group_by)
         return Response({"group_by": group_by, "start": start, "end": end, "results": rows})
 

@@ -76,11 +76,6 @@ def work_order_create(*, actor: Any, data: dict[str, Any], now: dt.datetime | No
         raise ValidationFailed.for_field(
             "unit", _("The unit belongs to another estate."), code="other_estate"
         )
-    equipment = data.get("equipment")
-    if equipment is not None and equipment.estate_id != estate.pk:
-        raise ValidationFailed.for_field(
-            "equipment", _("The equipment belongs to another estate."), code="other_estate"
-        )
     data["estate"] = estate
     if getattr(actor, "pk", None):
         data.setdefault("reporter", actor)

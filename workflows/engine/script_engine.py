@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -30,6 +31,22 @@ class OperationFailed(Exception):
 def _functions(now: dt.datetime) -> dict[str, Callable[..., Any]]:
     """The same functions timers offer, so `${now() + days(1)}` means one thing everywhere."""
     return timers.expression_functions(now)
+
+
+def json_native(value: Any) -> Any:
+    """Process variables stay JSON: dates and times become ISO-8601 text, durations `PT<n>S`, decimals
+    text. (SpiffWorkflow stores task data as it is, so anything else would not survive a save.)"""
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return f"PT{int(value.total_seconds())}S"
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): json_native(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [json_native(v) for v in value]
+    return value
 
 
 class RestrictedScriptEngine(PythonScriptEngine):
@@ -63,7 +80,7 @@ class RestrictedScriptEngine(PythonScriptEngine):
         except expressions.ExpressionError as exc:
             raise WorkflowTaskException(f"Script error: {exc}", task=task, exception=exc)
         task.data.clear()
-        task.data.update(result)
+        task.data.update(json_native(result))
         return True
 
     def call_operation(self, task, name: str, inputs: dict[str, str]) -> dict[str, Any] | None:

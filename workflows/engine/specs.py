@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.util.task import TaskState
 
 from . import timers
+from .script_engine import json_native
 
 
 def _now(task) -> dt.datetime:
@@ -35,7 +36,7 @@ class OperationTask(ServiceTask):
     def _execute(self, task):
         result = task.workflow.script_engine.call_operation(task, self.operation, self.parameters)
         if result:
-            task.data.update(result)
+            task.data.update(json_native(result))
         return True
 
 
