@@ -8,7 +8,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet
 
 from .choices import Priority, WorkOrderStatus
 from .models import WorkOrder
@@ -38,6 +39,81 @@ def _percentile(values: list[float], share: float) -> float | None:
     return ordered[index]
 
 
+_REPORT_SQL = """
+SELECT {key} AS key,
+       count(*) AS count,
+       count(*) FILTER (WHERE status = %s) AS closed,
+       percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY extract(epoch FROM accepted_at - created_at) / 60.0)
+           FILTER (WHERE accepted_at IS NOT NULL) AS response,
+       percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - created_at) / 60.0)
+           FILTER (WHERE resolved_at IS NOT NULL) AS resolution,
+       count(*) FILTER (WHERE accepted_at IS NOT NULL) AS accepted,
+       count(*) FILTER (WHERE accepted_at <= created_at + %s) AS response_ok,
+       count(*) FILTER (WHERE resolved_at IS NOT NULL) AS resolved,
+       count(*) FILTER (WHERE resolved_at <= created_at + CASE WHEN priority = %s
+                                                         THEN %s ELSE %s END) AS resolution_ok,
+       count(*) FILTER (WHERE rework_count > 0) AS reworked,
+       avg(rating) AS average_rating
+FROM ({orders}) AS orders
+GROUP BY 1
+"""
+
+
+def _repair_report_sql(orders: QuerySet, key_field: str, group_by: str) -> list[dict[str, Any]]:
+    """The same figures computed by PostgreSQL in one pass: one sort per duration for both percentiles."""
+    source = orders.order_by().values(
+        "status",
+        "priority",
+        "created_at",
+        "accepted_at",
+        "resolved_at",
+        "rework_count",
+        "rating",
+        key=F(key_field),
+    )
+    inner_sql, inner_params = source.query.sql_with_params()
+    sql = _REPORT_SQL.format(key="key", orders=inner_sql)
+    params = [  # in the order their placeholders stand in the text, the inner query's last
+        WorkOrderStatus.CLOSED.value,
+        RESPONSE_SLA,
+        Priority.URGENT.value,
+        RESOLUTION_SLA[Priority.URGENT],
+        RESOLUTION_SLA[Priority.NORMAL],
+        *inner_params,
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '64MB'")  # sort 100k durations in memory, not on disk
+        cursor.execute(sql, params)
+        columns = [column.name for column in cursor.description]
+        rows = [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
+    report = []
+    for row in rows:
+        response = row["response"] or [None, None]
+        resolution = row["resolution"] or [None, None]
+        report.append(
+            {
+                group_by: row["key"],
+                "count": row["count"],
+                "closed": row["closed"],
+                "response_minutes_median": _round(response[0]),
+                "response_minutes_p90": _round(response[1]),
+                "resolution_minutes_median": _round(resolution[0]),
+                "resolution_minutes_p90": _round(resolution[1]),
+                "response_within_sla": _ratio(row["response_ok"], row["accepted"]),
+                "resolution_within_sla": _ratio(row["resolution_ok"], row["resolved"]),
+                "rework_rate": _ratio(row["reworked"], row["count"]),
+                "average_rating": _round(
+                    float(row["average_rating"]) if row["average_rating"] is not None else None
+                ),
+            }
+        )
+    return sorted(report, key=lambda item: str(item[group_by]))
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
 def repair_report(
     *,
     estate_ids: Iterable[int] | None,
@@ -55,6 +131,8 @@ def repair_report(
     key_field = {"estate": "estate_id", "category": "category", "technician": "technician__username"}[
         group_by
     ]
+    if connection.vendor == "postgresql":
+        return _repair_report_sql(orders, key_field, group_by)
     rows = orders.values_list(
         key_field, "created_at", "accepted_at", "resolved_at", "priority", "rework_count", "rating", "status"
     )
