@@ -14,6 +14,12 @@ from .estates.views import (
     ParkingZoneViewSet,
     UnitViewSet,
 )
+from .facilities.views import (
+    EquipmentViewSet,
+    MaintenancePlanViewSet,
+    MaintenanceRecordViewSet,
+    SupplierViewSet,
+)
 from .imports.views import ExportView, ImportView
 from .notifications.views import NotificationViewSet
 from .people.views import HouseholdMemberViewSet, OwnershipViewSet, PersonViewSet, TenancyViewSet
@@ -44,6 +50,10 @@ router.register("process-instances", ProcessInstanceViewSet, basename="process-i
 router.register("tasks", TaskViewSet, basename="task")
 router.register("work-orders", WorkOrderViewSet, basename="work-order")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("suppliers", SupplierViewSet, basename="supplier")
+router.register("equipment", EquipmentViewSet, basename="equipment")
+router.register("maintenance-plans", MaintenancePlanViewSet, basename="maintenance-plan")
+router.register("maintenance-records", MaintenanceRecordViewSet, basename="maintenance-record")
 
 v1 = [
     path("health/", HealthView.as_view(), name="health"),

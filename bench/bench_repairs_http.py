@@ -61,7 +61,6 @@ def seed() -> list[int]:
 
     from backoffice.accounts.models import EstateMembership, User
     from backoffice.estates.models import Building, Estate, Unit
-
     from workflows.definitions import definition_deploy
 
     definition_deploy(actor=None, bpmn_xml=(ROOT / "bpmn" / "repair.bpmn").read_text(encoding="utf-8"))

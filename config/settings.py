@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "backoffice.accounts",
     "backoffice.estates",
     "backoffice.people",
+    "backoffice.facilities",
     "backoffice.notifications",
     "backoffice.repairs",
     "workflows",

@@ -16,6 +16,7 @@ from backoffice.estates.models import ParkingLot, ParkingSpace, ParkingZone
 from backoffice.people.models import HouseholdMember, Ownership, Tenancy
 
 from .. import factories as f
+from ..facilities import builders as fb
 
 
 @dataclass
@@ -191,6 +192,37 @@ RESOURCES = [
         writer="admin",
         wrong_role="manager",
         readable_by_wrong_role=False,
+    ),
+    Resource(
+        "/api/v1/suppliers/",
+        make=lambda e: fb.make_supplier(e),
+        payload=lambda e: {"estate": e.id, "name": "奥的斯电梯", "contact": "李工", "phone": "13800138000"},
+        change={"contact": "王工"},
+    ),
+    Resource(
+        "/api/v1/equipment/",
+        make=lambda e: fb.make_equipment(e),
+        payload=lambda e: {
+            "estate": e.id,
+            "name": "1号楼1号电梯",
+            "model": "GeN2-MR",
+            "location": "1号楼电梯井",
+            "purchase_date": "2026-03-01",
+            "supplier": "奥的斯电梯",
+            "warranty_until": "2028-02-29",
+        },
+        change={"status": "under_repair"},
+    ),
+    Resource(
+        "/api/v1/maintenance-plans/",
+        make=lambda e: fb.make_plan(fb.make_equipment(e)),
+        payload=lambda e: {
+            "equipment": fb.make_equipment(e).id,
+            "title": "电梯月度保养",
+            "interval": "monthly",
+            "next_due": "2027-01-31",
+        },
+        change={"interval": "P2W"},
     ),
 ]
 
