@@ -43,6 +43,7 @@ django_setup.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connections  # noqa: E402
 
+from backoffice.facilities.maintenance import maintenance_start_due  # noqa: E402
 from backoffice.notifications.services import notifications_dispatch_due  # noqa: E402
 from workflows.services import timers_fire_due  # noqa: E402
 
@@ -92,6 +93,16 @@ async def timers_sweep(now: dt.datetime | None = None) -> int:
     fired = await in_django(timers_fire_due, now=now)
     run_logger().info("fired %s timer(s)", fired)
     return fired
+
+
+@flow(name="maintenance_plans", retries=2, retry_delay_seconds=30)
+async def maintenance_plans(on: dt.date | None = None) -> int:
+    """Start a `maintenance` process for every plan that falls due on `on` (default: today).
+
+    Idempotent: each (plan, equipment, due date) starts once, however often the flow runs."""
+    started = await in_django(maintenance_start_due, on=on)
+    run_logger().info("started %s maintenance process(es)", len(started))
+    return len(started)
 
 
 @flow(name="notifications_dispatch", retries=2, retry_delay_seconds=10)
@@ -149,6 +160,11 @@ SCHEDULED: list[ScheduledFlow] = [
         timers_sweep,
         _cron("* * * * *"),
         description="Fire every due BPMN timer (SLA escalations, deadlines, waits); every minute.",
+    ),
+    ScheduledFlow(
+        maintenance_plans,
+        _cron("5 * * * *"),
+        description="Start the maintenance process for plans that fall due; hourly, once per plan and due date.",
     ),
     ScheduledFlow(
         notifications_dispatch,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from backoffice.estates import selectors as estate_selectors
+from backoffice.facilities import selectors as facility_selectors
 from backoffice.people.selectors import unit_ids_of_person
 from backoffice.repairs.choices import RepairCategory
 from backoffice.repairs.models import RepairCharge, WorkOrder, WorkOrderPhoto
@@ -36,6 +37,9 @@ class WorkOrderSerializer(serializers.ModelSerializer):
 
     estate = ScopedPrimaryKeyRelatedField(selector=estate_selectors.estate_list, required=False)
     unit = ReportableUnitField(selector=estate_selectors.unit_list, required=False, allow_null=True)
+    equipment = ScopedPrimaryKeyRelatedField(
+        selector=facility_selectors.equipment_list, required=False, allow_null=True
+    )
     technician = serializers.CharField(source="technician.username", default=None, read_only=True)
     process_instance = serializers.IntegerField(source="process_instance_id", read_only=True)
     category = serializers.ChoiceField(choices=RepairCategory.choices)
@@ -49,6 +53,7 @@ class WorkOrderSerializer(serializers.ModelSerializer):
             "estate",
             "unit",
             "location",
+            "equipment",
             "category",
             "description",
             "channel",

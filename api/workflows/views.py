@@ -18,7 +18,7 @@ from backoffice.accounts.choices import STAFF_ROLES, Role
 from backoffice.accounts.selectors import estate_ids_with_roles, estate_roles, has_any_role, has_role_in
 from workflows import selectors, services
 from workflows.definitions import definition_deploy
-from workflows.models import ProcessVersion
+from workflows.models import HumanTask, ProcessVersion
 from workflows.runtime import Actor
 
 from . import serializers
@@ -204,7 +204,9 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return super().list(request, *args, **kwargs)
 
     def _task_response(self, task):
-        task.refresh_from_db()
+        # One query for the row as saved and the usernames the serializer shows (refresh_from_db would
+        # load the assignee and the completer with a query each).
+        task = HumanTask.objects.select_related("assignee", "completed_by").get(pk=task.pk)
         return Response(self.get_serializer(task).data)
 
     @extend_schema(request=None, responses=serializers.TaskSerializer)

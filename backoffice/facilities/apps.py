@@ -12,3 +12,8 @@ class FacilitiesConfig(AppConfig):
     name = "backoffice.facilities"
     label = "facilities"
     verbose_name = _("Facilities")
+
+    def ready(self) -> None:
+        from . import operations
+
+        operations.register()

@@ -335,3 +335,24 @@ class MaintenanceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.equipment} {self.performed_on}"
+
+
+class MaintenanceStart(models.Model):
+    """One started maintenance (plan, equipment, due date): the flow that starts processes finds it here
+    and never starts the same due maintenance twice, however often it runs."""
+
+    plan = models.ForeignKey(MaintenancePlan, on_delete=models.CASCADE, related_name="starts")
+    equipment = models.ForeignKey(Equipment, on_delete=models.CASCADE, related_name="+")
+    due_date = models.DateField(_("due date"))
+    process_instance_id = models.BigIntegerField(_("process instance"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("started maintenance")
+        verbose_name_plural = _("started maintenance")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "equipment", "due_date"], name="maintenance_start_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} · {self.equipment} · {self.due_date}"

@@ -71,6 +71,14 @@ class WorkOrder(TimeStampedModel):
     location = models.CharField(
         _("location"), max_length=200, blank=True, help_text=_("Common area, when no unit.")
     )
+    equipment = models.ForeignKey(
+        "facilities.Equipment",
+        verbose_name=_("equipment"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="work_orders",
+    )
     category = models.CharField(_("category"), max_length=32, choices=RepairCategory.choices)
     description = models.TextField(_("description"))
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.STAFF)

@@ -78,7 +78,19 @@ def _escalate(*, context, work_order, level="supervisor") -> None:
     services.work_order_escalate(order_id=int(work_order), level=str(level))
 
 
+def _maintenance_defect(*, context, equipment, description="") -> dict[str, Any]:
+    order = services.work_order_for_defect(equipment_id=int(equipment), description=description or "")
+    return {"defect_work_order": order.number}
+
+
 def register() -> None:
+    register_operation(
+        "maintenance_open_work_order",
+        _maintenance_defect,
+        inputs={"equipment": int, "description": str},
+        required={"equipment"},
+        description="Open a work order for a defect found in maintenance",
+    )
     order = {"work_order": int}
     register_operation(
         "work_order_dispatch_auto",

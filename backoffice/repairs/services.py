@@ -24,7 +24,7 @@ from backoffice.people.models import Ownership
 from backoffice.people.selectors import current_period
 
 from . import notify
-from .choices import ChargeStatus, DispatchMode, WorkOrderStatus
+from .choices import ChargeStatus, DispatchMode, RepairCategory, WorkOrderStatus
 from .models import RepairCharge, RepairSettings, TechnicianSkill, WorkOrder
 
 PROCESS_KEY = "repair"
@@ -75,6 +75,11 @@ def work_order_create(*, actor: Any, data: dict[str, Any], now: dt.datetime | No
     if unit is not None and unit.estate_id != estate.pk:
         raise ValidationFailed.for_field(
             "unit", _("The unit belongs to another estate."), code="other_estate"
+        )
+    equipment = data.get("equipment")
+    if equipment is not None and equipment.estate_id != estate.pk:
+        raise ValidationFailed.for_field(
+            "equipment", _("The equipment belongs to another estate."), code="other_estate"
         )
     data["estate"] = estate
     if getattr(actor, "pk", None):
@@ -284,3 +289,30 @@ def repair_settings_set(*, actor: Any, estate, dispatch_mode: str) -> RepairSett
     settings_row, _created = RepairSettings.objects.get_or_create(estate=estate)
     settings_row.dispatch_mode = dispatch_mode
     return instance_save(actor=actor, instance=settings_row)
+
+
+EQUIPMENT_TO_REPAIR = {
+    "elevator": RepairCategory.ELEVATOR,
+    "hvac": RepairCategory.HVAC,
+    "power": RepairCategory.ELECTRICAL,
+    "water_pump": RepairCategory.PLUMBING,
+}
+
+
+def work_order_for_defect(*, equipment_id: int, description: str) -> WorkOrder:
+    """A defect found in maintenance becomes a work order on that equipment (staff channel)."""
+    from backoffice.facilities.models import Equipment
+
+    equipment = Equipment.objects.select_related("estate").get(pk=equipment_id)
+    return work_order_create(
+        actor=None,
+        data={
+            "estate": equipment.estate,
+            "equipment": equipment,
+            "unit": equipment.unit,
+            "location": equipment.location or equipment.name,
+            "category": EQUIPMENT_TO_REPAIR.get(equipment.category, RepairCategory.PUBLIC_FACILITY),
+            "description": description or _("Defect found in maintenance"),
+            "channel": "staff",
+        },
+    )
