@@ -5,10 +5,14 @@ The work is done by `backoffice.accounts.demo.demo_seed`; this command only prin
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from backoffice.accounts import demo
 from backoffice.core.errors import DomainError
+from backoffice.facilities.demo import demo_equipment
 
 SUMMARY = (
     ("buildings", "buildings"),
@@ -47,10 +51,15 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         estate = result.estate
+        root = get_user_model().objects.filter(username=demo.SUPERUSER).first()
+        equipment = demo_equipment(actor=root, estate=estate, today=timezone.localdate())
+        call_command("deploy_processes", stdout=self.stdout)
         state = "created" if result.estate_created else "already present, left as it is"
         self.stdout.write(f"Demo estate {estate.name} ({estate.code}): {state}")
         for key, label in SUMMARY:
             self.stdout.write(f"  {label:<34} {result.counts[key]:>10}")
+        for key, value in equipment.items():
+            self.stdout.write(f"  {key.replace('_', ' '):<34} {value:>10}")
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password {demo.DEMO_PASSWORD}):")
         self.stdout.write(f"  {'username':<15} {'password':<16} {'role':<14} name")
