@@ -48,77 +48,35 @@ class PersonSerializer(serializers.ModelSerializer):
         return data
 
 
-class OwnershipSerializer(serializers.ModelSerializer):
+class _UnitPeriodSerializer(serializers.ModelSerializer):
+    """A person's period in a unit (ownership, lease, household membership): the same references and labels."""
+
     unit = ScopedPrimaryKeyRelatedField(selector=estate_selectors.unit_list)
     person = ScopedPrimaryKeyRelatedField(selector=selectors.person_list)
     unit_label = serializers.CharField(source="unit.label", read_only=True)
     person_name = serializers.CharField(source="person.name", read_only=True)
 
+    HEAD = ["id", "estate", "unit", "unit_label", "person", "person_name"]
+    TAIL = ["start_date", "end_date", "created_at", "updated_at"]
+
     class Meta:
+        read_only_fields = ["estate", "created_at", "updated_at"]
+        validators: list = []
+
+
+class OwnershipSerializer(_UnitPeriodSerializer):
+    class Meta(_UnitPeriodSerializer.Meta):
         model = Ownership
-        fields = [
-            "id",
-            "estate",
-            "unit",
-            "unit_label",
-            "person",
-            "person_name",
-            "share",
-            "start_date",
-            "end_date",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = ["estate", "created_at", "updated_at"]
-        validators: list = []
+        fields = [*_UnitPeriodSerializer.HEAD, "share", *_UnitPeriodSerializer.TAIL]
 
 
-class TenancySerializer(serializers.ModelSerializer):
-    unit = ScopedPrimaryKeyRelatedField(selector=estate_selectors.unit_list)
-    person = ScopedPrimaryKeyRelatedField(selector=selectors.person_list)
-    unit_label = serializers.CharField(source="unit.label", read_only=True)
-    person_name = serializers.CharField(source="person.name", read_only=True)
-
-    class Meta:
+class TenancySerializer(_UnitPeriodSerializer):
+    class Meta(_UnitPeriodSerializer.Meta):
         model = Tenancy
-        fields = [
-            "id",
-            "estate",
-            "unit",
-            "unit_label",
-            "person",
-            "person_name",
-            "start_date",
-            "end_date",
-            "monthly_rent",
-            "note",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = ["estate", "created_at", "updated_at"]
-        validators: list = []
+        fields = [*_UnitPeriodSerializer.HEAD, *_UnitPeriodSerializer.TAIL, "monthly_rent", "note"]
 
 
-class HouseholdMemberSerializer(serializers.ModelSerializer):
-    unit = ScopedPrimaryKeyRelatedField(selector=estate_selectors.unit_list)
-    person = ScopedPrimaryKeyRelatedField(selector=selectors.person_list)
-    unit_label = serializers.CharField(source="unit.label", read_only=True)
-    person_name = serializers.CharField(source="person.name", read_only=True)
-
-    class Meta:
+class HouseholdMemberSerializer(_UnitPeriodSerializer):
+    class Meta(_UnitPeriodSerializer.Meta):
         model = HouseholdMember
-        fields = [
-            "id",
-            "estate",
-            "unit",
-            "unit_label",
-            "person",
-            "person_name",
-            "relation",
-            "start_date",
-            "end_date",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = ["estate", "created_at", "updated_at"]
-        validators: list = []
+        fields = [*_UnitPeriodSerializer.HEAD, "relation", *_UnitPeriodSerializer.TAIL]
