@@ -168,6 +168,19 @@ class HumanTask(models.Model):
             models.Index(fields=["assignee", "status", "due_at"], name="task_assignee_open_idx"),
             models.Index(fields=["instance", "status"], name="task_instance_status_idx"),
             models.Index(fields=["status", "estate", "due_at"], name="task_status_estate_due_idx"),
+            # The inbox (bench/bench_inbox.py): open tasks only, in the inbox's orderings, carrying what its
+            # filter reads (id, assignee) so the page walks one small index and COUNT(*) never visits the
+            # table, however many completed tasks there are.
+            models.Index(
+                fields=["-priority", "due_at", "id", "assignee"],
+                condition=models.Q(status="open"),
+                name="task_open_priority_idx",
+            ),
+            models.Index(
+                fields=["due_at", "id", "assignee"],
+                condition=models.Q(status="open"),
+                name="task_open_due_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["instance", "engine_task_id"], name="task_unique_engine_id"),
@@ -187,9 +200,9 @@ class TaskCandidate(models.Model):
     username = models.CharField(max_length=150, blank=True)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["group", "estate"], name="candidate_group_idx"),
-            models.Index(fields=["username"], name="candidate_user_idx"),
+        indexes = [  # with the task id, so the inbox reads the ids it offers from the index alone
+            models.Index(fields=["group", "estate", "task"], name="candidate_group_task_idx"),
+            models.Index(fields=["username", "task"], name="candidate_user_task_idx"),
         ]
 
     def __str__(self) -> str:

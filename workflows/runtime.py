@@ -27,6 +27,7 @@ from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.util.task import TaskState
 
+from . import rows
 from .choices import EventType, InstanceStatus, TaskStatus
 from .definitions import spec_for
 from .engine import expressions, timers
@@ -36,6 +37,16 @@ from .forms import form_schema
 from .models import HumanTask, InstanceEvent, MessageSubscription, ProcessInstance, TaskCandidate
 
 TIMER_EVENT_TYPES = {"ClockDateTimer", "ClockDurationTimer", "ClockCycleTimer"}
+SAVED_FIELDS = (
+    "status",
+    "state",
+    "variables",
+    "next_timer_at",
+    "incident",
+    "revision",
+    "ended_at",
+    "version",
+)
 
 
 @dataclass(frozen=True)
@@ -260,24 +271,13 @@ class Run:
         if instance.pk is None:
             instance.save()
         else:
-            instance.save(
-                update_fields=[
-                    "status",
-                    "state",
-                    "variables",
-                    "next_timer_at",
-                    "incident",
-                    "revision",
-                    "ended_at",
-                    "version",
-                ]
-            )
+            rows.update(instance, SAVED_FIELDS)  # the one UPDATE of the step
         self._sync_subscriptions(finished)
         self._sync_tasks(finished)
         if self.events:
             for event in self.events:
                 event.instance = instance
-            InstanceEvent.objects.bulk_create(self.events)
+            rows.insert(self.events)
             self.events = []
 
     def _sync_subscriptions(self, finished: bool) -> None:
@@ -319,25 +319,23 @@ class Run:
         ready = {} if finished else self._ready_user_tasks()
         open_ids = self._open_before - self._closed_here
         closing = open_ids - set(ready)
-        gone = []
-        if closing:
-            gone = list(
-                HumanTask.objects.filter(
-                    instance=self.instance, status=TaskStatus.OPEN, engine_task_id__in=sorted(closing)
-                )
+        if closing:  # close them and learn their ids in one statement
+            marks = ", ".join(["%s"] * len(closing))
+            gone = rows.update_returning(
+                HumanTask,
+                {"status": TaskStatus.CANCELLED, "completed_at": self.now},
+                f"instance_id = %s AND status = %s AND engine_task_id IN ({marks})",
+                [self.instance.pk, TaskStatus.OPEN, *sorted(closing)],
+                returning=("id", "task_key"),
             )
-        if gone:
-            HumanTask.objects.filter(pk__in=[r.pk for r in gone]).update(
-                status=TaskStatus.CANCELLED, completed_at=self.now
-            )
-            TaskCandidate.objects.filter(task__in=[r.pk for r in gone]).delete()
-            for row in gone:
-                self.event(EventType.CANCELLED, task=row, user=None)
+            rows.delete_in(TaskCandidate, "task", [pk for pk, _key in gone])
+            for pk, task_key in sorted(gone, reverse=True):  # newest first, as the rows' default order
+                self.event(EventType.CANCELLED, task=HumanTask(pk=pk, task_key=task_key), user=None)
         new_tasks = [self._project(task) for engine_id, task in ready.items() if engine_id not in open_ids]
         self._open_before, self._closed_here = set(ready), set()  # what the rows say after this save
         if not new_tasks:
             return
-        HumanTask.objects.bulk_create([t for t, _c in new_tasks])
+        rows.insert([t for t, _c in new_tasks])
         candidates = []
         for human_task, (groups, users) in new_tasks:
             if human_task.pk is None:  # backends without RETURNING (none we support); fetch ids
@@ -360,7 +358,7 @@ class Run:
                     "candidate_users": users,
                 },
             )
-        TaskCandidate.objects.bulk_create(candidates)
+        rows.insert(candidates)
 
     def _resolve(self, text: str, variables: dict, *, task_key: str = "") -> Any:
         """An assignment attribute's value. A failing expression leaves the attribute empty (a manager can

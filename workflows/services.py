@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F, Subquery
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
@@ -18,6 +18,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from backoffice.core.errors import Conflict, Forbidden, NotFound, RuleRefused, ValidationFailed
 
+from . import rows
 from .choices import EventType, InstanceStatus, TaskStatus
 from .definitions import latest_version, spec_for
 from .engine.serializer import spec_serializer
@@ -35,6 +36,7 @@ from .runtime import SYSTEM, Actor, Run, locked_run
 
 MANAGER_GROUPS = frozenset({"admin", "manager"})
 ASSIGNER_GROUPS = frozenset({"admin", "manager", "dispatcher"})
+INSTANCE_OF_TASK = "id = (SELECT instance_id FROM workflows_humantask WHERE id = %s)"  # for rows.get_locked
 
 
 def _validate_variables(variables: Any) -> dict[str, Any]:
@@ -101,11 +103,10 @@ def instance_start(
 
 def _lock_task(task_id: int) -> tuple[HumanTask, ProcessInstance]:
     """Lock the instance first, then the task: one lock order everywhere, so no deadlocks."""
-    of_task = HumanTask.objects.filter(pk=task_id).values("instance_id")
-    instance = ProcessInstance.objects.select_for_update().filter(pk=Subquery(of_task)).first()
-    if instance is None:
+    instance = rows.get_locked(ProcessInstance, INSTANCE_OF_TASK, [task_id])
+    task = rows.get_locked(HumanTask, "id = %s", [task_id]) if instance is not None else None
+    if task is None:
         raise NotFound(_("No such task."))
-    task = HumanTask.objects.select_for_update().get(pk=task_id)
     return task, instance
 
 
@@ -197,8 +198,8 @@ def task_complete(*, actor: Actor, task_id: int, data: Any, now: dt.datetime | N
         task.data = cleaned
         if task.assignee_id is None:
             task.assignee_id = actor.user_id
-        task.save(update_fields=["status", "completed_at", "completed_by", "data", "assignee"])
-        TaskCandidate.objects.filter(task=task).delete()
+        rows.update(task, ["status", "completed_at", "completed_by", "data", "assignee"])
+        rows.delete_in(TaskCandidate, "task", [task.pk])
         run.event(EventType.COMPLETED, task=task, data=cleaned)
         run.advance()
         run.save()
@@ -301,10 +302,11 @@ def timers_fire_due(*, now: dt.datetime | None = None, batch: int = 200) -> int:
         for instance_id in ids:
             last_id = instance_id
             with transaction.atomic():
-                locked = (
-                    ProcessInstance.objects.select_for_update(skip_locked=True)
-                    .filter(pk=instance_id, status=InstanceStatus.RUNNING, next_timer_at__lte=now)
-                    .first()
+                locked = rows.get_locked(
+                    ProcessInstance,
+                    "id = %s AND status = %s AND next_timer_at <= %s",
+                    [instance_id, InstanceStatus.RUNNING, rows.prep(ProcessInstance, "next_timer_at", now)],
+                    skip_locked=True,
                 )
                 if locked is None:
                     continue
