@@ -10,6 +10,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -115,8 +116,13 @@ def exception_handler(exc, context):
 
 
 def not_found_view(request, exception=None):
+    """JSON under /api/; the pages of the web workspace get the HTML page."""
+    if not request.path.startswith("/api/"):
+        return defaults.page_not_found(request, exception)
     return JsonResponse(error_body("not_found", _("Not found.")), status=404)
 
 
 def server_error_view(request):
+    if not request.path.startswith("/api/"):
+        return defaults.server_error(request)
     return JsonResponse(error_body("server_error", _("Internal error; it has been logged.")), status=500)

@@ -1,4 +1,4 @@
-"""Top-level URL map: the API under /api/, Django admin, language switching."""
+"""Top-level URL map: the API under /api/, Django admin, language switching, the web workspace at /."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -7,6 +7,7 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("web.urls")),
 ]
 
 handler404 = "api.errors.not_found_view"

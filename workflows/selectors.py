@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from SpiffWorkflow.util.task import TaskState
 
-from .choices import TaskStatus
+from .choices import InstanceStatus, TaskStatus
+from .definitions import spec_for
+from .engine.serializer import load_state
 from .models import HumanTask, InstanceEvent, ProcessDefinition, ProcessInstance, TaskCandidate
-from .runtime import Actor
+from .runtime import TIMER_EVENT_TYPES, Actor
 
 
 def _offered_task_ids(actor: Actor) -> QuerySet:
@@ -64,3 +67,106 @@ def instance_history(*, instance: ProcessInstance) -> QuerySet[InstanceEvent]:
 
 def definition_list() -> QuerySet[ProcessDefinition]:
     return ProcessDefinition.objects.prefetch_related("versions")
+
+
+def escalation_task_keys(version_id: int) -> frozenset[str]:
+    """User tasks a timer leads to (a boundary or intermediate timer, through gateways and service steps but
+    not through another user task): the diagram's escalations, shown as such in inboxes and dashboards."""
+    spec, subprocess_specs = spec_for(version_id)
+    found: set[str] = set()
+    for process_spec in (spec, *subprocess_specs.values()):
+        for task_spec in process_spec.task_specs.values():
+            definition = getattr(task_spec, "event_definition", None)
+            if type(definition).__name__ not in TIMER_EVENT_TYPES:
+                continue
+            seen: set[str] = set()
+            pending = list(task_spec.outputs)
+            while pending:
+                current = pending.pop()
+                if current.name in seen:
+                    continue
+                seen.add(current.name)
+                if current.manual:  # a user task: the escalation's work; do not look past it
+                    found.add(current.bpmn_id or current.name)
+                    continue
+                pending.extend(current.outputs)
+    return frozenset(found)
+
+
+def instance_path(*, instance: ProcessInstance) -> dict[str, list[str]]:
+    """The diagram elements an instance has passed (`done`) and where its tokens wait (`active`), by BPMN id,
+    read from its saved state; for marking the diagram of the instance page."""
+    if not instance.state:
+        return {"done": [], "active": [], "incident": []}
+    spec, subprocess_specs = spec_for(instance.version_id)
+    workflow = load_state(instance.state, spec=spec, subprocess_specs=subprocess_specs)
+    done: set[str] = set()
+    active: set[str] = set()
+    for task in workflow.get_tasks():
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if not bpmn_id:
+            continue
+        if task.state == TaskState.COMPLETED:
+            done.add(bpmn_id)
+        elif task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED, TaskState.ERROR):
+            active.add(bpmn_id)
+    incident = sorted(active) if instance.status == InstanceStatus.INCIDENT else []
+    return {"done": sorted(done - active), "active": sorted(active), "incident": incident}
+
+
+def open_task_figures(*, estate_ids: set[int] | None, now) -> dict:
+    """Figures of the open tasks of some estates (None: every estate) for the managers' dashboard.
+
+    Three aggregate queries, whatever the number of tasks: the totals per process (no join), the open tasks
+    per (version, task key) to count the escalations (a task is one when a timer of its instance's version
+    leads to it; the versions are few and their escalation keys cached with their specs), and the open tasks
+    per candidate group, read from the candidate rows of the open tasks."""
+    from django.db.models import Count
+
+    tasks = HumanTask.objects.filter(status=TaskStatus.OPEN)
+    candidates = TaskCandidate.objects.filter(task__status=TaskStatus.OPEN).exclude(group="")
+    if estate_ids is not None:
+        tasks = tasks.filter(estate_id__in=sorted(estate_ids))
+        candidates = candidates.filter(estate_id__in=sorted(estate_ids))
+    overdue = Q(due_at__lt=now)
+
+    per_process = list(
+        tasks.order_by()
+        .values("process_key")
+        .annotate(
+            open=Count("id"),
+            overdue=Count("id", filter=overdue),
+            unassigned=Count("id", filter=Q(assignee__isnull=True)),
+        )
+    )
+
+    escalated = 0
+    keys_of: dict[int, frozenset[str]] = {}
+    by_version_key = (
+        tasks.order_by().values_list("instance__version_id", "task_key").annotate(count=Count("id"))
+    )
+    for version_id, task_key, count in by_version_key:
+        if version_id not in keys_of:
+            keys_of[version_id] = escalation_task_keys(version_id)
+        if task_key in keys_of[version_id]:
+            escalated += count
+
+    per_group = [
+        {"group": row["group"], "open": row["open"], "overdue": row["overdue"]}
+        for row in candidates.order_by()
+        .values("group")
+        .annotate(open=Count("task_id"), overdue=Count("task_id", filter=Q(task__due_at__lt=now)))
+        .order_by("-open", "group")
+    ]
+
+    return {
+        "open": sum(row["open"] for row in per_process),
+        "overdue": sum(row["overdue"] for row in per_process),
+        "escalated": escalated,
+        "unassigned": sum(row["unassigned"] for row in per_process),
+        "per_group": per_group,
+        "per_process": [
+            {"process_key": row["process_key"], "open": row["open"], "overdue": row["overdue"]}
+            for row in sorted(per_process, key=lambda row: (-row["open"], row["process_key"]))
+        ],
+    }

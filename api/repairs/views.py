@@ -20,18 +20,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backoffice.accounts.choices import STAFF_ROLES, Role
-from backoffice.accounts.selectors import estate_ids_with_roles, has_any_role, has_role_in
+from backoffice.accounts.selectors import estate_ids_with_roles
 from backoffice.core.errors import ValidationFailed
-from backoffice.people.selectors import unit_ids_of_person
 from backoffice.repairs import selectors, services
-from backoffice.repairs.choices import Channel
-from backoffice.repairs.models import WorkOrderPhoto
 
 from . import serializers
-
-REPORTERS = frozenset({Role.ADMIN, Role.MANAGER, Role.SERVICE_DESK, Role.DISPATCHER})
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
-PHOTO_TYPES = {".jpg", ".jpeg", ".png", ".webp", ".heic"}
 
 
 class WorkOrderViewSet(
@@ -57,19 +50,9 @@ class WorkOrderViewSet(
         )
 
     def perform_create(self, serializer):
-        user = self.request.user
-        data = dict(serializer.validated_data)
-        unit = data.get("unit")
-        estate = data.get("estate") or (unit.estate if unit else None)
-        if estate is not None and has_role_in(user, estate.pk, REPORTERS):
-            data.setdefault("channel", Channel.STAFF)
-        elif user.person_id and unit is not None and unit.pk in unit_ids_of_person(person_id=user.person_id):
-            data["channel"] = Channel.APP  # an owner reports for their own unit, from the portal or app
-        elif user.person_id and unit is None and has_any_role(user, {Role.OWNER}):
-            raise ValidationFailed.for_field("unit", _("Choose one of your units."), code="required")
-        else:
-            raise PermissionDenied(_("You may not report repairs here."))
-        serializer.instance = services.work_order_create(actor=user, data=data)
+        serializer.instance = services.work_order_report(
+            user=self.request.user, data=dict(serializer.validated_data)
+        )
 
     @extend_schema(
         request={
@@ -84,19 +67,9 @@ class WorkOrderViewSet(
     def photos(self, request, pk=None):
         """Attach a photo (jpg, png, webp, heic; at most 10 MB)."""
         order = self.get_object()
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise ValidationFailed.for_field("file", _("Attach a file."), code="required")
-        suffix = "." + upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
-        if suffix not in PHOTO_TYPES:
-            raise ValidationFailed.for_field(
-                "file", _("Photos must be JPG, PNG, WebP or HEIC."), code="unsupported_file"
-            )
-        if upload.size > MAX_PHOTO_BYTES:
-            raise ValidationFailed.for_field(
-                "file", _("The photo is larger than 10 MB."), code="file_too_large"
-            )
-        photo = WorkOrderPhoto.objects.create(work_order=order, file=upload, uploaded_by=request.user)
+        photo = services.work_order_photo_add(
+            user=request.user, order=order, upload=request.FILES.get("file")
+        )
         return Response(serializers.WorkOrderPhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
 
 

@@ -184,3 +184,14 @@ def repair_report(
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
+
+
+def work_order_by_number(*, number: str, estate_ids: Iterable[int] | None) -> WorkOrder | None:
+    """The order a repair process runs for (its business key), with what a task page shows of it."""
+    return (
+        work_order_list(estate_ids=estate_ids)
+        .select_related("unit", "requester", "equipment", "technician", "reporter")
+        .prefetch_related("photos")
+        .filter(number=number)
+        .first()
+    )

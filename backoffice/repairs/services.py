@@ -16,18 +16,23 @@ from django.utils.translation import gettext as _
 
 from backoffice.accounts.choices import Role
 from backoffice.accounts.models import EstateMembership
-from backoffice.core.errors import Conflict, ValidationFailed
+from backoffice.accounts.selectors import has_any_role, has_role_in
+from backoffice.core.errors import Conflict, Forbidden, ValidationFailed
 from backoffice.core.money import to_decimal
 from backoffice.core.processes import process_start
 from backoffice.core.services import instance_save
 from backoffice.people.models import Ownership
-from backoffice.people.selectors import current_period
+from backoffice.people.selectors import current_period, unit_ids_of_person
 
 from . import notify
-from .choices import ChargeStatus, DispatchMode, RepairCategory, WorkOrderStatus
-from .models import RepairCharge, RepairSettings, TechnicianSkill, WorkOrder
+from .choices import Channel, ChargeStatus, DispatchMode, RepairCategory, WorkOrderStatus
+from .models import RepairCharge, RepairSettings, TechnicianSkill, WorkOrder, WorkOrderPhoto
 
 PROCESS_KEY = "repair"
+# Staff who may report on an owner's behalf (phone, counter); the order's channel says so.
+REPORTERS = frozenset({Role.ADMIN, Role.MANAGER, Role.SERVICE_DESK, Role.DISPATCHER})
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+PHOTO_TYPES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".heic"})
 
 
 def _next_number(estate, now: dt.datetime) -> str:
@@ -114,6 +119,38 @@ def work_order_create(*, actor: Any, data: dict[str, Any], now: dt.datetime | No
     )
     WorkOrder.objects.filter(pk=order.pk).update(process_instance_id=order.process_instance_id)
     return order
+
+
+def work_order_report(*, user: Any, data: dict[str, Any], now: dt.datetime | None = None) -> WorkOrder:
+    """A repair reported by a person (报修): staff for an estate they serve, an owner or resident for one of
+    their own units (channel `app`). The API and the portal both come here."""
+    data = dict(data)
+    unit = data.get("unit")
+    estate = data.get("estate") or (unit.estate if unit else None)
+    if estate is not None and has_role_in(user, estate.pk, REPORTERS):
+        data.setdefault("channel", Channel.STAFF)
+    elif user.person_id and unit is not None and unit.pk in unit_ids_of_person(person_id=user.person_id):
+        data["channel"] = Channel.APP
+    elif user.person_id and unit is None and has_any_role(user, {Role.OWNER}):
+        raise ValidationFailed.for_field("unit", _("Choose one of your units."), code="required")
+    else:
+        raise Forbidden(_("You may not report repairs here."))
+    return work_order_create(actor=user, data=data, now=now)
+
+
+def work_order_photo_add(*, user: Any, order: WorkOrder, upload: Any) -> WorkOrderPhoto:
+    """Attach a photo (jpg, png, webp, heic; at most 10 MB) to an order the caller may see."""
+    if upload is None:
+        raise ValidationFailed.for_field("file", _("Attach a file."), code="required")
+    name = getattr(upload, "name", "") or ""
+    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if suffix not in PHOTO_TYPES:
+        raise ValidationFailed.for_field(
+            "file", _("Photos must be JPG, PNG, WebP or HEIC."), code="unsupported_file"
+        )
+    if upload.size > MAX_PHOTO_BYTES:
+        raise ValidationFailed.for_field("file", _("The photo is larger than 10 MB."), code="file_too_large")
+    return WorkOrderPhoto.objects.create(work_order=order, file=upload, uploaded_by=user)
 
 
 def _lock(order_id: int) -> WorkOrder:

@@ -1,0 +1,113 @@
+/* Managers' dashboard: draws the bar charts from the page's #dashboard-data with Chart.js 4 (global `Chart`).
+   Without Chart.js the chart boxes stay hidden and the tables carry the same figures. */
+(function () {
+  "use strict";
+
+  function readData() {
+    var node = document.getElementById("dashboard-data");
+    if (!node) return null;
+    try {
+      return JSON.parse(node.textContent);
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function cssVar(name, fallback) {
+    var value = getComputedStyle(document.documentElement).getPropertyValue(name);
+    return (value && value.trim()) || fallback;
+  }
+
+  /* Horizontal bars: long group and category names stay readable at 375 px. The box grows with the rows. */
+  function sizeBox(box, rows, datasets) {
+    var height = Math.max(220, 48 + rows * (datasets * 14 + 14));
+    box.style.height = height + "px";
+  }
+
+  function barChart(name, labels, datasets, options) {
+    var box = document.querySelector('.chart-box[data-chart="' + name + '"]');
+    if (!box || !labels || !labels.length) return null;
+    var canvas = box.querySelector("canvas");
+    box.hidden = false;
+    sizeBox(box, labels.length, datasets.length);
+    return new window.Chart(canvas, {
+      type: "bar",
+      data: { labels: labels, datasets: datasets },
+      options: Object.assign(
+        {
+          indexAxis: "y",
+          responsive: true,
+          maintainAspectRatio: false,
+          animation: false,
+          plugins: { legend: { position: "bottom" } },
+        },
+        options
+      ),
+    });
+  }
+
+  function draw() {
+    var data = readData();
+    if (!data || typeof window.Chart === "undefined") return;
+    var texts = data.texts || {};
+    var brand = cssVar("--brand", "#0b5cad");
+    var bad = cssVar("--bad", "#c62828");
+    var ok = cssVar("--ok", "#2e7d32");
+    window.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+
+    var groups = data.groups || {};
+    barChart(
+      "groups",
+      groups.labels,
+      [
+        { label: texts.open, data: groups.open, backgroundColor: brand },
+        { label: texts.overdue, data: groups.overdue, backgroundColor: bad },
+      ],
+      {
+        scales: {
+          x: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: texts.tasks } },
+        },
+      }
+    );
+
+    var categories = data.categories || {};
+    barChart(
+      "categories",
+      categories.labels,
+      [
+        { label: texts.response, data: categories.response, backgroundColor: brand },
+        { label: texts.resolution, data: categories.resolution, backgroundColor: ok },
+      ],
+      {
+        scales: {
+          x: {
+            beginAtZero: true,
+            max: 100,
+            ticks: {
+              callback: function (value) {
+                return value + "%";
+              },
+            },
+          },
+        },
+        plugins: {
+          legend: { position: "bottom" },
+          tooltip: {
+            callbacks: {
+              label: function (item) {
+                var value = item.raw === null || item.raw === undefined ? "—" : item.raw + "%";
+                return item.dataset.label + ": " + value;
+              },
+            },
+          },
+        },
+      }
+    );
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", draw);
+  } else {
+    draw();
+  }
+})();
