@@ -18,10 +18,39 @@
     return (value && value.trim()) || fallback;
   }
 
-  /* Horizontal bars: long group and category names stay readable at 375 px. The box grows with the rows. */
+  /* Horizontal bars: long group and category names stay readable at 375 px. The box is at least as high as
+     its rows need (it may grow further beside a taller table). */
   function sizeBox(box, rows, datasets) {
-    var height = Math.max(220, 48 + rows * (datasets * 14 + 14));
-    box.style.height = height + "px";
+    var height = Math.max(220, 56 + rows * (datasets * 14 + 16));
+    box.style.height = "auto";
+    box.style.minHeight = height + "px";
+  }
+
+  /* A long axis label on several lines: at spaces, or every `width` characters in text without spaces (CJK). */
+  function wrapLabel(label, width) {
+    var text = String(label === null || label === undefined ? "" : label);
+    if (text.length <= width) return text;
+    var lines = [];
+    var line = "";
+    text.split(/\s+/).forEach(function (word) {
+      while (word.length > width) {
+        if (line) {
+          lines.push(line);
+          line = "";
+        }
+        lines.push(word.slice(0, width));
+        word = word.slice(width);
+      }
+      if (!word) return;
+      if (line && (line + " " + word).length > width) {
+        lines.push(line);
+        line = word;
+      } else {
+        line = line ? line + " " + word : word;
+      }
+    });
+    if (line) lines.push(line);
+    return lines;
   }
 
   function barChart(name, labels, datasets, options) {
@@ -32,7 +61,12 @@
     sizeBox(box, labels.length, datasets.length);
     return new window.Chart(canvas, {
       type: "bar",
-      data: { labels: labels, datasets: datasets },
+      data: {
+        labels: labels.map(function (label) {
+          return wrapLabel(label, /[\u3000-\u9fff]/.test(label) ? 8 : 16);
+        }),
+        datasets: datasets,
+      },
       options: Object.assign(
         {
           indexAxis: "y",
@@ -60,8 +94,8 @@
       "groups",
       groups.labels,
       [
-        { label: texts.open, data: groups.open, backgroundColor: brand },
-        { label: texts.overdue, data: groups.overdue, backgroundColor: bad },
+        { label: texts.open, data: groups.open, backgroundColor: brand, maxBarThickness: 28 },
+        { label: texts.overdue, data: groups.overdue, backgroundColor: bad, maxBarThickness: 28 },
       ],
       {
         scales: {

@@ -8,6 +8,7 @@
   var csrf = document.querySelector("[name=csrfmiddlewaretoken]") || null;
   var token = csrf ? csrf.value : (document.cookie.match(/csrftoken=([^;]+)/) || [])[1];
   var editor = null;
+  var OPEN_QUOTES = ["'", "\"", "\u201c", "\u2018", "\u300c"];  // reasons quote names in the reader's language
 
   function showReasons(message, reasons) {
     box.querySelector("#editor-message").textContent = message || "";
@@ -29,7 +30,9 @@
     registry.forEach(function (element) {
       var bo = element.businessObject || {};
       var names = [bo.id, bo.name].filter(Boolean);
-      if (reasons.some(function (r) { return names.some(function (n) { return r.indexOf("'" + n + "'") >= 0; }); })) {
+      var quoted = [];
+      names.forEach(function (n) { OPEN_QUOTES.forEach(function (q) { quoted.push(q + n); }); });
+      if (reasons.some(function (r) { return quoted.some(function (q) { return r.indexOf(q) >= 0; }); })) {
         ids.push(element.id);
       }
     });
