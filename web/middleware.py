@@ -1,7 +1,7 @@
 """The workspace speaks zh-Hans until the user picks another language.
 
 Django's LocaleMiddleware also follows the browser's Accept-Language; staff phones set to English would then
-get English pages although the company works in Chinese. Pages outside the API follow only the language the
+get English pages although the company works in Chinese. Workspace pages follow only the language the
 user chose (the cookie set by the language switcher), else LANGUAGE_CODE."""
 
 from __future__ import annotations
@@ -9,13 +9,17 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import translation
 
+# The API and the admin keep following Accept-Language (clients and integrations ask for their language).
+OWN_LANGUAGE_PATHS = ("/api/", "/admin/")
+
 
 class WorkspaceLanguageMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.path.startswith("/api/") and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
-            translation.activate(settings.LANGUAGE_CODE)
-            request.LANGUAGE_CODE = translation.get_language()
+        if request.path.startswith(OWN_LANGUAGE_PATHS) or settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+            return self.get_response(request)
+        translation.activate(settings.LANGUAGE_CODE)
+        request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)

@@ -52,7 +52,9 @@ def test_change_candidate_group_and_deploy_version_2(site, open_as, shot):
     expect(page.locator("#versions tr[data-version='1']")).to_be_visible()
     version = ProcessVersion.objects.get(definition__key="repair", version=2)
     assert version.deployed_by.username == "designer"
-    assert 'id="dispatch" name="Dispatch the repair" camunda:candidateGroups="service_desk"' in version.bpmn_xml
+    assert (
+        'id="dispatch" name="Dispatch the repair" camunda:candidateGroups="service_desk"' in version.bpmn_xml
+    )
     phone = open_as(site["users"]["process_owner"], phone=True)
     _open_editor(phone, "/processes/repair/v2/")
     shot(phone, "editor-phone")

@@ -1,5 +1,5 @@
 /* Managers' dashboard: draws the bar charts from the page's #dashboard-data with Chart.js 4 (global `Chart`).
-   Without Chart.js the chart boxes stay hidden and the tables carry the same figures. */
+   Without Chart.js the chart cards stay hidden and the tables carry the same figures. */
 (function () {
   "use strict";
 
@@ -54,10 +54,11 @@
   }
 
   function barChart(name, labels, datasets, options) {
-    var box = document.querySelector('.chart-box[data-chart="' + name + '"]');
+    var card = document.querySelector('[data-chart="' + name + '"]');
+    var box = card && card.querySelector(".chart-box");
     if (!box || !labels || !labels.length) return null;
     var canvas = box.querySelector("canvas");
-    box.hidden = false;
+    card.hidden = false;
     sizeBox(box, labels.length, datasets.length);
     return new window.Chart(canvas, {
       type: "bar",
