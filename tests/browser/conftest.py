@@ -26,8 +26,10 @@ DESKTOP = {"width": 1366, "height": 900}
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per test module: Playwright's event loop must be gone before other modules run (Prefect
+    treats a test as async while a loop is running in its thread)."""
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail(f"Chromium not found at {CHROMIUM}; .ci/run installs Debian's chromium")
