@@ -1,13 +1,24 @@
 """The engine's per-step reads and writes of its own tables, with their SQL built once per model.
 
-A task completion locks two rows and writes six statements; a timer firing, a message or a start about
-as many (bench/README.md, `bench_engine.py`). Through the ORM each of those statements spent more time
-being built in Python than running in PostgreSQL (~0.3 ms against ~0.1-0.2 ms on the bench machine).
-These helpers keep the ORM's semantics — the fields' own `pre_save`/`get_db_prep_save` on write, the
-backend's and the fields' converters on read, primary keys set after an insert, `update_fields` failing
-when no row matched — for the models the engine writes on every step. They run on PostgreSQL and SQLite
-(RETURNING: SQLite >= 3.35; without it `insert` and `update_returning` take a slower path). No signals are
-sent: the engine listens to none, and no business rule may hang on one (ARCHITECTURE.md).
+A task completion reads two locked rows and writes five or six statements (bench/README.md,
+`bench_engine.py`). Through the ORM each statement spent more time being built in Python than running in
+PostgreSQL, and each was a round trip of its own. So:
+
+- the SQL is built once per model (and shape) and cached;
+- `get_locked_many` reads several locked rows in one round trip, `Writes` sends a step's writes in one:
+  Django's psycopg 3 backend binds parameters client-side (unless `server_side_binding`), so one
+  `execute()` can carry several `;`-separated statements, which PostgreSQL runs one after the other in one
+  simple-protocol message, each with its own snapshot, exactly as if they had been sent one by one;
+- new rows that refer to a new row (a task's candidates and its history event) name it with a subquery
+  on a unique key (`Ref`), so no round trip waits for the new task's id.
+
+Elsewhere (SQLite, psycopg 2, server-side binding) the same statements run one by one.
+
+These helpers keep the ORM's semantics — the fields' own `get_db_prep_save` on write (and `pre_save` for
+model objects), the backend's and the fields' converters on read, `update_fields` failing when no row
+matched — for the models the engine writes on every step. RETURNING needs SQLite >= 3.35 (without it
+`insert` and `update_returning` take a slower path). No signals are sent: the engine listens to none, and
+no business rule may hang on one (ARCHITECTURE.md).
 """
 
 from __future__ import annotations
@@ -16,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from django.db import DatabaseError, connections, router
+from django.db import DatabaseError, NotSupportedError, connections, router
 from django.db.models import Model
 from django.db.transaction import TransactionManagementError
 
@@ -24,6 +35,16 @@ from django.db.transaction import TransactionManagementError
 def _connection(model: type[Model], *, write: bool):
     alias = router.db_for_write(model) if write else router.db_for_read(model)
     return alias, connections[alias]
+
+
+def one_round_trip(connection) -> bool:
+    """Whether several statements can go in one `execute()` with their results read one after the other:
+    PostgreSQL through psycopg 3 with client-side binding (Django's default)."""
+    if connection.vendor != "postgresql":
+        return False
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3  # psycopg 2 has no nextset()
+
+    return is_psycopg3 and connection.settings_dict.get("OPTIONS", {}).get("server_side_binding") is not True
 
 
 @lru_cache(maxsize=64)
@@ -73,14 +94,19 @@ def _update_sql(model: type[Model], names: tuple[str, ...], vendor: str) -> tupl
     return sql, fields
 
 
+def _update_statement(obj: Model, fields: Iterable[str], connection) -> tuple[str, list]:
+    sql, prepared = _update_sql(type(obj), tuple(fields), connection.vendor)
+    params = [field.get_db_prep_save(field.pre_save(obj, False), connection) for field in prepared]
+    params.append(obj.pk)
+    return sql, params
+
+
 def update(obj: Model, fields: Iterable[str]) -> None:
     """UPDATE one saved row: only the named fields, as `save(update_fields=...)`."""
-    model = type(obj)
-    _alias, connection = _connection(model, write=True)
-    sql, prepared = _update_sql(model, tuple(fields), connection.vendor)
-    params = [field.get_db_prep_save(field.pre_save(obj, False), connection) for field in prepared]
+    _alias, connection = _connection(type(obj), write=True)
+    sql, params = _update_statement(obj, fields, connection)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, obj.pk])
+        cursor.execute(sql, params)
         if cursor.rowcount == 0:
             raise DatabaseError("Save with update_fields did not affect any rows.")
 
@@ -91,18 +117,23 @@ def prep(model: type[Model], field_name: str, value: Any) -> Any:
     return model._meta.get_field(field_name).get_db_prep_value(value, connection, prepared=False)
 
 
+def _delete_statement(model: type[Model], field_name: str, values: Sequence, connection) -> tuple[str, list]:
+    quote = connection.ops.quote_name
+    column = quote(model._meta.get_field(field_name).column)
+    marks = ", ".join(["%s"] * len(values))
+    sql = f"DELETE FROM {quote(model._meta.db_table)} WHERE {column} IN ({marks})"  # noqa: S608 - _meta names
+    return sql, list(values)
+
+
 def delete_in(model: type[Model], field_name: str, values: Sequence) -> None:
     """DELETE the rows whose field is one of `values`, in one statement (no cascade, no signals: for
     tables no other table refers to, such as TaskCandidate)."""
     if not values:
         return
     _alias, connection = _connection(model, write=True)
-    quote = connection.ops.quote_name
-    column = quote(model._meta.get_field(field_name).column)
-    marks = ", ".join(["%s"] * len(values))
-    sql = f"DELETE FROM {quote(model._meta.db_table)} WHERE {column} IN ({marks})"  # noqa: S608 - _meta names
+    sql, params = _delete_statement(model, field_name, values, connection)
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(values))
+        cursor.execute(sql, params)
 
 
 def update_returning(
@@ -137,6 +168,9 @@ def update_returning(
         return [tuple(r[1:]) for r in found]
 
 
+# --- locked reads ------------------------------------------------------------------------------------------
+
+
 @lru_cache(maxsize=64)
 def _select(model: type[Model], where: str, vendor: str, skip_locked: bool) -> tuple[str, list, list]:
     """SQL, field names and per-column converters (backend's and field's, as the ORM applies them)."""
@@ -158,19 +192,7 @@ def _select(model: type[Model], where: str, vendor: str, skip_locked: bool) -> t
     return sql, [f.attname for f in fields], converters
 
 
-def get_locked(
-    model: type[Model], where: str, params: Sequence, *, skip_locked: bool = False
-) -> Model | None:
-    """The one row matching `where` (SQL over the model's own columns, `%s` placeholders), locked for the
-    transaction (`SELECT ... FOR UPDATE` where the database has row locks), or None. `skip_locked`: a row
-    another transaction holds counts as not found."""
-    alias, connection = _connection(model, write=True)
-    if connection.features.has_select_for_update and not connection.in_atomic_block:
-        raise TransactionManagementError("get_locked cannot be used outside of a transaction.")
-    sql, names, converters = _select(model, where, connection.vendor, skip_locked)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+def _model_from_row(model: type[Model], alias: str, connection, row, names, converters) -> Model | None:
     if row is None:
         return None
     values = list(row)
@@ -178,3 +200,169 @@ def get_locked(
         for function in functions:
             values[index] = function(values[index], col, connection)
     return model.from_db(alias, names, values)
+
+
+def get_locked(
+    model: type[Model], where: str, params: Sequence, *, skip_locked: bool = False
+) -> Model | None:
+    """The one row matching `where` (SQL over the model's own columns, `%s` placeholders), locked for the
+    transaction (`SELECT ... FOR UPDATE` where the database has row locks), or None. `skip_locked`: a row
+    another transaction holds counts as not found."""
+    return get_locked_many([(model, where, params)], skip_locked=skip_locked)[0]
+
+
+def get_locked_many(
+    queries: Sequence[tuple[type[Model], str, Sequence]], *, skip_locked: bool = False
+) -> list[Model | None]:
+    """For each (model, where, params), as `get_locked`: the one matching row, locked, or None. The rows are
+    locked in the order given — each SELECT waits for its lock before the next one starts and reads with a
+    snapshot of its own, as separate queries would — in one round trip where `one_round_trip` allows."""
+    alias, connection = _connection(queries[0][0], write=True)
+    if connection.features.has_select_for_update and not connection.in_atomic_block:
+        raise TransactionManagementError("get_locked cannot be used outside of a transaction.")
+    built = [_select(model, where, connection.vendor, skip_locked) for model, where, _params in queries]
+    found: list[Model | None] = []
+    with connection.cursor() as cursor:
+        if len(queries) > 1 and one_round_trip(connection):
+            cursor.execute("; ".join(sql for sql, _n, _c in built), [p for q in queries for p in q[2]])
+            for index, ((model, _where, _params), (_sql, names, converters)) in enumerate(
+                zip(queries, built, strict=True)
+            ):
+                if index:
+                    cursor.nextset()
+                found.append(_model_from_row(model, alias, connection, cursor.fetchone(), names, converters))
+            return found
+        for (model, _where, params), (sql, names, converters) in zip(queries, built, strict=True):
+            cursor.execute(sql, params)
+            found.append(_model_from_row(model, alias, connection, cursor.fetchone(), names, converters))
+    return found
+
+
+# --- a step's writes ---------------------------------------------------------------------------------------
+
+_UNSET = object()
+
+
+class Ref:
+    """The primary key of a row that an earlier statement of the same transaction inserted, found by a
+    unique lookup (a new task: its instance and engine task id). Written as a subquery, so a row can name
+    a new row in the same round trip without waiting for its id."""
+
+    __slots__ = ("model", "lookup")
+
+    def __init__(self, model: type[Model], **lookup: Any):
+        self.model = model
+        self.lookup = lookup
+
+    def __repr__(self) -> str:
+        return f"Ref({self.model.__name__}, {self.lookup!r})"
+
+    def sql(self, connection) -> tuple[str, list]:
+        names = tuple(self.lookup)
+        sql, fields = _ref_sql(self.model, names, connection.vendor)
+        return sql, [
+            f.get_db_prep_value(self.lookup[n], connection) for f, n in zip(fields, names, strict=True)
+        ]
+
+
+@lru_cache(maxsize=64)
+def _ref_sql(model: type[Model], names: tuple[str, ...], vendor: str) -> tuple[str, tuple]:
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    fields = tuple(model._meta.get_field(name) for name in names)
+    where = " AND ".join(f"{quote(f.column)} = %s" for f in fields)
+    pk = quote(model._meta.pk.column)
+    return f"(SELECT {pk} FROM {quote(model._meta.db_table)} WHERE {where})", fields  # noqa: S608
+
+
+@lru_cache(maxsize=64)
+def _row_fields(model: type[Model], vendor: str) -> tuple[str, tuple, tuple, dict]:
+    """INSERT head, fields written, their defaults and name -> position, for inserts from dicts."""
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    fields = tuple(f for f in model._meta.concrete_fields if f is not model._meta.pk)
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            raise NotSupportedError(f"{model.__name__}.{field.name}: rows from dicts have no pre_save")
+    defaults = tuple(f.get_default for f in fields)  # as the model's constructor: "" for blank text, ...
+    index = {}
+    for position, field in enumerate(fields):
+        index[field.name] = index[field.attname] = position
+    columns = ", ".join(quote(f.column) for f in fields)
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608 - names from _meta
+    return head, fields, defaults, index
+
+
+def _insert_statement(model: type[Model], rows: Sequence[dict[str, Any]], connection) -> tuple[str, list]:
+    """One INSERT of rows given as {field name: value}; fields not named take their default (made per row,
+    as the model's constructor does); a `Ref` value becomes its subquery."""
+    head, fields, defaults, index = _row_fields(model, connection.vendor)
+    tuples, params = [], []
+    for row in rows:
+        values: list[Any] = [_UNSET] * len(fields)
+        for name, value in row.items():
+            values[index[name]] = value
+        marks = []
+        for position, value in enumerate(values):
+            if value is _UNSET:
+                value = defaults[position]()
+            if isinstance(value, Ref):
+                sql, ref_params = value.sql(connection)
+                marks.append(sql)
+                params += ref_params
+            else:
+                marks.append("%s")
+                params.append(fields[position].get_db_prep_save(value, connection))
+        tuples.append(f"({', '.join(marks)})")
+    return head + ", ".join(tuples), params
+
+
+class Writes:
+    """The writes of one engine step, in the order they were added, sent together by `send()`: in one
+    round trip where `one_round_trip` allows, one statement after the other elsewhere.
+
+    An UPDATE of one row (`update`) fails when no row matched, as `save(update_fields=...)` does."""
+
+    def __init__(self, model: type[Model]):
+        self.alias, self.connection = _connection(model, write=True)
+        self.statements: list[tuple[str, list, bool]] = []  # sql, params, must change a row
+
+    def __bool__(self) -> bool:
+        return bool(self.statements)
+
+    def update(self, obj: Model, fields: Iterable[str]) -> None:
+        sql, params = _update_statement(obj, fields, self.connection)
+        self.statements.append((sql, params, True))
+
+    def delete_in(self, model: type[Model], field_name: str, values: Sequence) -> None:
+        if values:
+            sql, params = _delete_statement(model, field_name, values, self.connection)
+            self.statements.append((sql, params, False))
+
+    def insert(self, model: type[Model], rows: Sequence[dict[str, Any]]) -> None:
+        """INSERT rows given as {field name: value} (others take their defaults; no `pre_save`, so no
+        auto_now fields). A foreign key may hold a `Ref` to a row inserted before."""
+        if rows:
+            self.statements.append((*_insert_statement(model, rows, self.connection), False))
+
+    def send(self) -> None:
+        statements, self.statements = self.statements, []
+        if not statements:
+            return
+        with self.connection.cursor() as cursor:
+            if len(statements) > 1 and one_round_trip(self.connection):
+                # Each statement bound on its own (psycopg caches the parse of a statement up to 50
+                # parameters; the batch as a whole would have more), sent as one text.
+                with self.connection.wrap_database_errors:
+                    text = "; ".join(cursor.cursor.mogrify(sql, params) for sql, params, _m in statements)
+                cursor.execute(text)
+                for index, (_sql, _params, must_change) in enumerate(statements):
+                    if index:
+                        cursor.nextset()
+                    if must_change and cursor.rowcount == 0:
+                        raise DatabaseError("Save with update_fields did not affect any rows.")
+                return
+            for sql, params, must_change in statements:
+                cursor.execute(sql, params)
+                if must_change and cursor.rowcount == 0:
+                    raise DatabaseError("Save with update_fields did not affect any rows.")

@@ -36,6 +36,8 @@ from .engine.serializer import dump_state, load_state
 from .forms import form_schema
 from .models import HumanTask, InstanceEvent, MessageSubscription, ProcessInstance, TaskCandidate
 
+READY = TaskState.READY
+
 TIMER_EVENT_TYPES = {"ClockDateTimer", "ClockDurationTimer", "ClockCycleTimer"}
 SAVED_FIELDS = (
     "status",
@@ -47,6 +49,14 @@ SAVED_FIELDS = (
     "ended_at",
     "version",
 )
+# Of those, the plain values a step rarely changes: the UPDATE sets them only when they differ from the row
+# as loaded (the row is locked, so it still holds what was loaded).
+SCALAR_FIELDS = {
+    "status": "status",
+    "next_timer_at": "next_timer_at",
+    "ended_at": "ended_at",
+    "version": "version_id",
+}
 
 
 @dataclass(frozen=True)
@@ -96,7 +106,10 @@ class Run:
         self.instance = instance
         self.actor = actor
         self.now = now
-        self.events: list[InstanceEvent] = []
+        # History rows ({field: value}; a new task is named by a `rows.Ref`) and the step's other writes:
+        # all sent by `save` in one round trip (rows.Writes).
+        self.events: list[dict[str, Any]] = []
+        self.writes = rows.Writes(ProcessInstance)
         spec, subprocess_specs = spec_for(instance.version_id)
         self.engine = RestrictedScriptEngine(
             now=lambda: self.now, context={"call_operation": self._call_operation}
@@ -112,22 +125,33 @@ class Run:
         self._open_before = set(self._ready_user_tasks()) if instance.state else set()
         self._messages_before = self._waiting_messages() if instance.state else set()
         self._closed_here: set[str] = set()
+        self._loaded = self._scalars() if instance.pk is not None else None
 
     # --- history -----------------------------------------------------------------------------------------
 
     def event(
-        self, type_: str, *, task: HumanTask | None = None, task_key: str = "", data: Any = None, user=...
+        self,
+        type_: str,
+        *,
+        task: HumanTask | int | rows.Ref | None = None,
+        task_key: str = "",
+        data: Any = None,
+        user=...,
     ) -> None:
+        """A history row, written by `save` (events of one step keep the order they were recorded in).
+        `task`: a saved task (or its id), or a `rows.Ref` to a task this step creates."""
+        if isinstance(task, HumanTask):
+            task_key = task_key or task.task_key
+            task = task.pk
         self.events.append(
-            InstanceEvent(
-                instance=self.instance,
-                at=self.now,
-                type=type_,
-                task=task,
-                task_key=task_key or (task.task_key if task else ""),
-                user_id=self.actor.user_id if user is ... else getattr(user, "pk", None),
-                data=data,
-            )
+            {
+                "at": self.now,
+                "type": type_,
+                "task": task,
+                "task_key": task_key,
+                "user": self.actor.user_id if user is ... else getattr(user, "pk", None),
+                "data": data,
+            }
         )
 
     # --- engine ------------------------------------------------------------------------------------------
@@ -142,6 +166,7 @@ class Run:
             actor_user_id=self.actor.user_id,
             now=self.now,
         )
+        self.writes.send()  # the operation sees the step's writes so far, as if each had been sent at once
         with transaction.atomic():  # a failing operation leaves none of its writes behind
             result = operation.handler(context=context, **arguments)
         if result is not None and not isinstance(result, dict):
@@ -254,6 +279,8 @@ class Run:
         return {}
 
     def save(self) -> None:
+        """Write the step: the instance row (one UPDATE), the projections by difference, the history — all
+        in one round trip on PostgreSQL (rows.Writes), with the writes the caller queued in `writes`."""
         instance = self.instance
         if instance.status not in (InstanceStatus.INCIDENT, InstanceStatus.CANCELLED):
             if self.workflow.is_completed():
@@ -271,14 +298,25 @@ class Run:
         if instance.pk is None:
             instance.save()
         else:
-            rows.update(instance, SAVED_FIELDS)  # the one UPDATE of the step
+            scalars, loaded = self._scalars(), self._loaded
+            fields = [
+                name
+                for name in SAVED_FIELDS
+                if name not in SCALAR_FIELDS or loaded is None or scalars[name] != loaded[name]
+            ]
+            self.writes.update(instance, fields)  # the one UPDATE of the step
+        self._loaded = self._scalars()
         self._sync_subscriptions(finished)
         self._sync_tasks(finished)
         if self.events:
             for event in self.events:
-                event.instance = instance
-            rows.insert(self.events)
+                event["instance"] = instance.pk
+            self.writes.insert(InstanceEvent, self.events)
             self.events = []
+        self.writes.send()
+
+    def _scalars(self) -> dict[str, Any]:
+        return {name: getattr(self.instance, attname) for name, attname in SCALAR_FIELDS.items()}
 
     def _sync_subscriptions(self, finished: bool) -> None:
         wanted = set()
@@ -305,17 +343,26 @@ class Run:
             )
 
     def _ready_user_tasks(self) -> dict[str, Any]:
-        """Engine task id -> task, for every user task waiting for a person now."""
-        return {
-            str(task.id): task
-            for task in self.workflow.get_tasks(state=TaskState.READY, manual=True)
-            if isinstance(task.task_spec, UserTask)
-        }
+        """Engine task id -> task, for every user task waiting for a person now, in the engine's order."""
+        found = [
+            task
+            for workflow in (self.workflow, *self.workflow.subprocesses.values())
+            for task in workflow.tasks.values()
+            if task.state == READY and isinstance(task.task_spec, UserTask)
+        ]
+        if len(found) > 1:  # several: the engine's tree order (what get_tasks gives), for ids and history
+            found = [
+                task
+                for task in self.workflow.get_tasks(state=READY, manual=True)
+                if isinstance(task.task_spec, UserTask)
+            ]
+        return {str(task.id): task for task in found}
 
     def _sync_tasks(self, finished: bool) -> None:
         """Bring the open rows in line with the engine by difference. The open rows are the ready user
         tasks of the state loaded (less the one completed in this step), so only rows that must close are
-        read, and only new tasks are written."""
+        read, and only new tasks are written: each with its candidates and its history row, in the step's
+        one round trip (a new task's id is not known before; rows.Ref names it)."""
         ready = {} if finished else self._ready_user_tasks()
         open_ids = self._open_before - self._closed_here
         closing = open_ids - set(ready)
@@ -328,37 +375,30 @@ class Run:
                 [self.instance.pk, TaskStatus.OPEN, *sorted(closing)],
                 returning=("id", "task_key"),
             )
-            rows.delete_in(TaskCandidate, "task", [pk for pk, _key in gone])
+            self.writes.delete_in(TaskCandidate, "task", [pk for pk, _key in gone])
             for pk, task_key in sorted(gone, reverse=True):  # newest first, as the rows' default order
-                self.event(EventType.CANCELLED, task=HumanTask(pk=pk, task_key=task_key), user=None)
-        new_tasks = [self._project(task) for engine_id, task in ready.items() if engine_id not in open_ids]
+                self.event(EventType.CANCELLED, task=pk, task_key=task_key, user=None)
         self._open_before, self._closed_here = set(ready), set()  # what the rows say after this save
-        if not new_tasks:
+        new_ids = [engine_id for engine_id in ready if engine_id not in open_ids]
+        if not new_ids:
             return
-        rows.insert([t for t, _c in new_tasks])
-        candidates = []
-        for human_task, (groups, users) in new_tasks:
-            if human_task.pk is None:  # backends without RETURNING (none we support); fetch ids
-                human_task.pk = HumanTask.objects.get(
-                    instance=self.instance, engine_task_id=human_task.engine_task_id
-                ).pk
-            candidates += [
-                TaskCandidate(task=human_task, estate_id=self.instance.estate_id, group=g) for g in groups
-            ]
-            candidates += [
-                TaskCandidate(task=human_task, estate_id=self.instance.estate_id, username=u) for u in users
-            ]
+        instance = self.instance
+        tasks, candidates = [], []  # each new task's candidates and history row name it with a subquery
+        for engine_id in new_ids:
+            row, groups, users = self._project(ready[engine_id])
+            tasks.append(row)
+            ref = rows.Ref(HumanTask, instance=instance.pk, engine_task_id=engine_id)
+            candidates += [{"task": ref, "estate": instance.estate_id, "group": g} for g in groups]
+            candidates += [{"task": ref, "estate": instance.estate_id, "username": u} for u in users]
             self.event(
                 EventType.TASK_CREATED,
-                task=human_task,
+                task=ref,
+                task_key=row["task_key"],
                 user=None,
-                data={
-                    "assignee": human_task.assignee_id,
-                    "candidate_groups": groups,
-                    "candidate_users": users,
-                },
+                data={"assignee": row["assignee"], "candidate_groups": groups, "candidate_users": users},
             )
-        rows.insert(candidates)
+        self.writes.insert(HumanTask, tasks)
+        self.writes.insert(TaskCandidate, candidates)
 
     def _resolve(self, text: str, variables: dict, *, task_key: str = "") -> Any:
         """An assignment attribute's value. A failing expression leaves the attribute empty (a manager can
@@ -377,7 +417,8 @@ class Run:
                 return ""
         return text
 
-    def _project(self, task) -> tuple[HumanTask, tuple[list[str], list[str]]]:
+    def _project(self, task) -> tuple[dict[str, Any], list[str], list[str]]:
+        """The task's projection row ({field: value}) and its candidate groups and users."""
         spec = task.task_spec
         ext = spec.extensions or {}
         variables = dict(task.data)
@@ -389,7 +430,12 @@ class Run:
             groups = [spec.lane]
         assignee = None
         if assignee_name:
-            assignee = get_user_model().objects.filter(username=str(assignee_name), is_active=True).first()
+            assignee = (
+                get_user_model()
+                .objects.filter(username=str(assignee_name), is_active=True)
+                .values_list("pk", flat=True)
+                .first()
+            )
         due_at = None
         if ext.get("due_date"):
             try:
@@ -406,23 +452,33 @@ class Run:
             priority = int(priority_value) if priority_value not in ("", None) else 50
         except (TypeError, ValueError):
             priority = 50
-        human_task = HumanTask(
-            instance=self.instance,
-            estate_id=self.instance.estate_id,
-            process_key=self.instance.process_key,
-            business_key=self.instance.business_key,
-            engine_task_id=str(task.id),
-            task_key=spec.bpmn_id,
-            name=spec.bpmn_name or spec.bpmn_id,
-            assignee=assignee,
-            candidate_groups=groups,
-            candidate_users=users,
-            due_at=due_at,
-            priority=priority,
-            form=form_schema(getattr(spec, "form", None)),
-            created_at=self.now,
-        )
-        return human_task, (groups, users)
+        instance = self.instance
+        row = {
+            "instance": instance.pk,
+            "estate": instance.estate_id,
+            "process_key": instance.process_key,
+            "business_key": instance.business_key,
+            "engine_task_id": str(task.id),
+            "task_key": key,
+            "name": spec.bpmn_name or key,
+            "assignee": assignee,
+            "candidate_groups": groups,
+            "candidate_users": users,
+            "due_at": due_at,
+            "priority": priority,
+            "form": _form_schema(spec),
+            "created_at": self.now,
+        }
+        return row, groups, users
+
+
+def _form_schema(spec) -> dict[str, Any]:
+    """The task spec's form as clients get it; specs never change, so it is built once per spec (and
+    only ever serialized, never changed)."""
+    schema = spec.__dict__.get("_pm_form_schema")
+    if schema is None:
+        schema = spec._pm_form_schema = form_schema(getattr(spec, "form", None))
+    return schema
 
 
 def _split(value: Any) -> list[str]:
