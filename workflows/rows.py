@@ -2,15 +2,18 @@
 
 A task completion reads two locked rows and writes five or six statements (bench/README.md,
 `bench_engine.py`). Through the ORM each statement spent more time being built in Python than running in
-PostgreSQL, and each was a round trip of its own. So:
+PostgreSQL, and each was a round trip of its own (~0.1 ms each on the bench machine, most of it the
+client's and the server's fixed cost per message). So:
 
 - the SQL is built once per model (and shape) and cached;
 - `get_locked_many` reads several locked rows in one round trip, `Writes` sends a step's writes in one:
   Django's psycopg 3 backend binds parameters client-side (unless `server_side_binding`), so one
   `execute()` can carry several `;`-separated statements, which PostgreSQL runs one after the other in one
-  simple-protocol message, each with its own snapshot, exactly as if they had been sent one by one;
+  simple-protocol message, each with its own snapshot, exactly as if they had been sent one by one; a
+  completion is BEGIN, one locked read, one batch of writes, COMMIT;
 - new rows that refer to a new row (a task's candidates and its history event) name it with a subquery
-  on a unique key (`Ref`), so no round trip waits for the new task's id.
+  on a unique key (`Ref`), so no round trip waits for the new task's id. (Data-modifying CTEs returning the
+  new id cost more to plan than the subqueries; psycopg's pipeline mode more Python per statement.)
 
 Elsewhere (SQLite, psycopg 2, server-side binding) the same statements run one by one.
 
@@ -40,11 +43,16 @@ def _connection(model: type[Model], *, write: bool):
 def one_round_trip(connection) -> bool:
     """Whether several statements can go in one `execute()` with their results read one after the other:
     PostgreSQL through psycopg 3 with client-side binding (Django's default)."""
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not _psycopg3():
         return False
+    return connection.settings_dict.get("OPTIONS", {}).get("server_side_binding") is not True
+
+
+@lru_cache(maxsize=1)
+def _psycopg3() -> bool:
     from django.db.backends.postgresql.psycopg_any import is_psycopg3  # psycopg 2 has no nextset()
 
-    return is_psycopg3 and connection.settings_dict.get("OPTIONS", {}).get("server_side_binding") is not True
+    return is_psycopg3
 
 
 @lru_cache(maxsize=64)
