@@ -166,10 +166,10 @@ def load(rng: random.Random) -> None:
             users = "[]"
             if assignee is None and rng.random() < 0.01:
                 users = f'["{USER}"]'
-                candidates.append((task_id, estate, "", USER))
+                candidates.append((task_id, estate, "", USER, False))
                 stats["offered to the bench user by name"] += 1
-            if assignee is None:
-                candidates.append((task_id, estate, group, ""))
+            # every open task keeps its candidate rows while someone holds it (`assigned` says so)
+            candidates.append((task_id, estate, group, "", assignee is not None))
             due = None if rng.random() < 0.2 else at + dt.timedelta(hours=rng.randrange(2, 24 * 7))
             yield (
                 task_id, n, estate, key, f"BK-{n:07d}", str(uuid.UUID(int=rng.getrandbits(128))),
@@ -193,7 +193,7 @@ def load(rng: random.Random) -> None:
         conn.commit()
         log(f"  tasks      {n_tasks:>9,}  {time.perf_counter() - started:6.1f} s")
         started = time.perf_counter()
-        columns = ("task_id", "estate_id", "group", "username")
+        columns = ("task_id", "estate_id", "group", "username", "assigned")
         n_candidates = copy_rows(conn, "workflows_taskcandidate", columns, candidates)
         for table in ("workflows_processinstance", "workflows_humantask", "workflows_taskcandidate"):
             conn.execute(

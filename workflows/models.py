@@ -210,11 +210,14 @@ class TaskCandidate(models.Model):
     estate = models.ForeignKey("estates.Estate", on_delete=models.CASCADE, related_name="+", db_index=False)
     group = models.CharField(max_length=32, blank=True)
     username = models.CharField(max_length=150, blank=True)
+    # A copy of "the task has an assignee", kept by claim, release and assign: the inbox counts the tasks still
+    # offered from this table's indexes alone, without visiting the tasks.
+    assigned = models.BooleanField(default=False)
 
     class Meta:
         indexes = [  # with the task id, so the inbox reads the ids it offers from the index alone
-            models.Index(fields=["group", "estate", "task"], name="candidate_group_task_idx"),
-            models.Index(fields=["username", "task"], name="candidate_user_task_idx"),
+            models.Index(fields=["group", "estate", "assigned", "task"], name="candidate_group_open_idx"),
+            models.Index(fields=["username", "assigned", "task"], name="candidate_user_open_idx"),
         ]
 
     def __str__(self) -> str:

@@ -388,8 +388,14 @@ class Run:
             row, groups, users = self._project(ready[engine_id])
             tasks.append(row)
             ref = rows.Ref(HumanTask, instance=instance.pk, engine_task_id=engine_id)
-            candidates += [{"task": ref, "estate": instance.estate_id, "group": g} for g in groups]
-            candidates += [{"task": ref, "estate": instance.estate_id, "username": u} for u in users]
+            assigned = row["assignee"] is not None
+            candidates += [
+                {"task": ref, "estate": instance.estate_id, "group": g, "assigned": assigned} for g in groups
+            ]
+            candidates += [
+                {"task": ref, "estate": instance.estate_id, "username": u, "assigned": assigned}
+                for u in users
+            ]
             self.event(
                 EventType.TASK_CREATED,
                 task=ref,

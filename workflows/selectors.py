@@ -12,16 +12,20 @@ from .models import HumanTask, InstanceEvent, ProcessDefinition, ProcessInstance
 from .runtime import TIMER_EVENT_TYPES, Actor
 
 
-def _offered_task_ids(actor: Actor) -> QuerySet:
-    """Ids of the tasks offered to the actor by name or to one of their roles in an estate.
+def _offered_task_ids(actor: Actor, *, free_only: bool = False) -> QuerySet:
+    """Ids of the tasks offered to the actor by name or to one of their roles in an estate (`free_only`: of
+    those nobody holds yet).
 
     One SELECT per way of being offered, joined by UNION ALL: each is a range of one candidate index that
     holds the task id, so PostgreSQL reads the ids from the indexes alone (an OR of the same conditions
     makes it visit the table for every candidate row)."""
-    branches = [TaskCandidate.objects.filter(username=actor.username)] if actor.username else []
+    free = {"assigned": False} if free_only else {}
+    branches = [TaskCandidate.objects.filter(username=actor.username, **free)] if actor.username else []
     for estate_id, groups in sorted(actor.groups.items()):
         if groups:
-            branches.append(TaskCandidate.objects.filter(estate_id=estate_id, group__in=sorted(groups)))
+            branches.append(
+                TaskCandidate.objects.filter(estate_id=estate_id, group__in=sorted(groups), **free)
+            )
     if not branches:
         return TaskCandidate.objects.none().values("task_id")
     first, *rest = (branch.values("task_id") for branch in branches)
@@ -40,8 +44,31 @@ def task_inbox(*, actor: Actor, status: str = TaskStatus.OPEN) -> QuerySet[Human
     return (
         HumanTask.objects.select_related("assignee")
         .filter(status=TaskStatus.OPEN)
-        .filter(Q(assignee_id=actor.user_id) | Q(assignee__isnull=True, pk__in=_offered_task_ids(actor)))
+        .filter(
+            Q(assignee_id=actor.user_id)
+            | Q(assignee__isnull=True, pk__in=_offered_task_ids(actor, free_only=True))
+        )
     )
+
+
+def task_inbox_count(*, actor: Actor, **filters) -> int:
+    """How many open tasks `task_inbox(actor=actor).filter(**filters)` lists, counted as two disjoint parts:
+    assigned to the actor (one range of an index on open tasks) and still offered to them, read from the
+    candidate rows alone (they exist only for open tasks and know whether someone holds the task). Counting
+    the inbox's own OR instead makes PostgreSQL test every open task against the offered ids. With filters on
+    the task (process, business key, estate) the offered part is counted on the tasks."""
+    open_tasks = HumanTask.objects.filter(status=TaskStatus.OPEN, **filters)
+    mine = open_tasks.filter(assignee_id=actor.user_id).count() if actor.user_id else 0
+    if "assignee_id" in filters:
+        return mine
+    offered = _offered_task_ids(actor, free_only=True)
+    if filters:
+        return mine + open_tasks.filter(assignee__isnull=True, pk__in=offered).count()
+    if offered.query.combinator:  # several ways of being offered: a task offered twice counts once
+        offered.query.combinator_all = False
+    else:
+        offered = offered.distinct()
+    return mine + offered.count()
 
 
 def task_visible(*, actor: Actor, estate_ids: set[int] | None) -> QuerySet[HumanTask]:

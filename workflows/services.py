@@ -130,6 +130,12 @@ def _check_open(task: HumanTask) -> None:
         )
 
 
+def _save_assignment(task: HumanTask) -> None:
+    """Save who holds the task, and mark its candidate rows as taken or free again (the inbox count reads them)."""
+    task.save(update_fields=["assignee", "claimed_at"])
+    TaskCandidate.objects.filter(task_id=task.pk).update(assigned=task.assignee_id is not None)
+
+
 @transaction.atomic
 def task_claim(*, actor: Actor, task_id: int, now: dt.datetime | None = None) -> HumanTask:
     task, instance = _lock_task(task_id)
@@ -142,7 +148,7 @@ def task_claim(*, actor: Actor, task_id: int, now: dt.datetime | None = None) ->
         raise Forbidden(_("This task is not offered to you."))
     task.assignee_id = actor.user_id
     task.claimed_at = now or timezone.now()
-    task.save(update_fields=["assignee", "claimed_at"])
+    _save_assignment(task)
     _record(instance, actor, EventType.CLAIMED, task, now=task.claimed_at)
     return task
 
@@ -157,7 +163,7 @@ def task_unclaim(*, actor: Actor, task_id: int, now: dt.datetime | None = None) 
         raise Conflict(_("Another user holds this task."), code="already_claimed")
     task.assignee_id = None
     task.claimed_at = None
-    task.save(update_fields=["assignee", "claimed_at"])
+    _save_assignment(task)
     _record(instance, actor, EventType.UNCLAIMED, task, now=now)
     return task
 
@@ -173,7 +179,7 @@ def task_assign(*, actor: Actor, task_id: int, username: str, now: dt.datetime |
         raise ValidationFailed.for_field("user", _("No active user with this username."), code="unknown_user")
     task.assignee = user
     task.claimed_at = now or timezone.now()
-    task.save(update_fields=["assignee", "claimed_at"])
+    _save_assignment(task)
     _record(instance, actor, EventType.ASSIGNED, task, data={"user": username}, now=task.claimed_at)
     return task
 

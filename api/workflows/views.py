@@ -14,6 +14,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.pagination import CountedPagination
 from backoffice.accounts.choices import STAFF_ROLES, Role
 from backoffice.accounts.selectors import estate_ids_with_roles, estate_roles, has_any_role, has_role_in
 from workflows import selectors, services
@@ -165,6 +166,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     serializer_class = serializers.TaskSerializer
     permission_classes = [IsAuthenticated]
     filter_backends: list = []
+    pagination_class = CountedPagination
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -173,15 +175,18 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if self.action != "list":
             return selectors.task_visible(actor=actor, estate_ids=staff_estates(self.request))
         params = self.request.query_params
-        wanted = params.get("status", "open")
-        tasks = selectors.task_inbox(actor=actor, status="completed" if wanted == "completed" else "open")
+        wanted = "completed" if params.get("status") == "completed" else "open"
+        filters = {}
         if params.get("assignee") == "me":
-            tasks = tasks.filter(assignee_id=actor.user_id)
+            filters["assignee_id"] = actor.user_id
         for name in ("process_key", "business_key"):
             if params.get(name):
-                tasks = tasks.filter(**{name: params[name]})
+                filters[name] = params[name]
         if params.get("estate", "").isdigit():
-            tasks = tasks.filter(estate_id=int(params["estate"]))
+            filters["estate_id"] = int(params["estate"])
+        tasks = selectors.task_inbox(actor=actor, status=wanted).filter(**filters)
+        if wanted == "open":
+            self.paginator.count_with = lambda: selectors.task_inbox_count(actor=actor, **filters)
         return tasks.order_by(*TASK_ORDERING.get(params.get("ordering", ""), ("-priority", "due_at", "id")))
 
     def get_serializer_context(self):
