@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from api.pagination import CountedPagination
 from backoffice.accounts.choices import STAFF_ROLES, Role
 from backoffice.accounts.selectors import estate_ids_with_roles, estate_roles, has_any_role, has_role_in
+from backoffice.core.errors import DomainError
 from workflows import selectors, services
 from workflows.definitions import definition_deploy
 from workflows.models import HumanTask, ProcessVersion
@@ -241,14 +242,23 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(request=serializers.CompleteRequestSerializer, responses=serializers.TaskSerializer)
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
-        task = self.get_object()
+        """The busiest call: the service locks, checks and completes in one transaction; whether the caller may
+        see the task at all (404) is asked only when something is refused, and the answer is built from the
+        row the service returns (no second read)."""
         body = serializers.CompleteRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return self._task_response(
-            services.task_complete(
-                actor=actor_for(request), task_id=task.pk, data=body.validated_data["data"]
-            )
-        )
+        if not str(pk).isdigit() or not body.is_valid():
+            self.get_object()  # an unknown or invisible task is a 404 before any 400
+            body.is_valid(raise_exception=True)
+        actor = actor_for(request)
+        try:
+            task = services.task_complete(actor=actor, task_id=int(pk), data=body.validated_data["data"])
+        except DomainError:
+            self.get_object()
+            raise
+        task.completed_by = actor.user
+        if task.assignee_id == actor.user_id:
+            task.assignee = actor.user
+        return Response(self.get_serializer(task).data)
 
     @extend_schema(request=serializers.CommentSerializer, responses=serializers.CommentSerializer(many=True))
     @action(detail=True, methods=["get", "post"])
