@@ -98,8 +98,8 @@ def inbox(request):
     now = context["now"]
     everything = selectors.task_inbox(actor=actor)
     context["counts"] = {
-        "all": everything.count(),
-        "mine": everything.filter(assignee_id=actor.user_id).count(),
+        "all": selectors.task_inbox_count(actor=actor),
+        "mine": selectors.task_inbox_count(actor=actor, assignee_id=actor.user_id),
         "overdue": everything.filter(due_at__lt=now).count(),
     }
     estates = staff_estates(request.user)
@@ -122,7 +122,7 @@ def inbox_rows(request):
 
 @staff_required
 def inbox_count(request):
-    count = selectors.task_inbox(actor=actor_for(request.user)).count()
+    count = selectors.task_inbox_count(actor=actor_for(request.user))
     return HttpResponse(str(count) if count else "", content_type="text/plain; charset=utf-8")
 
 

@@ -27,10 +27,9 @@ from backoffice.people.selectors import unit_ids_of_person
 from backoffice.repairs.choices import ChargeStatus, RepairCategory, WorkOrderStatus
 from backoffice.repairs.selectors import work_orders_of_owner
 from backoffice.repairs.services import (
-    MAX_PHOTO_BYTES,
-    PHOTO_TYPES,
     PROCESS_KEY,
     work_order_photo_add,
+    work_order_photo_check,
     work_order_report,
 )
 from workflows.models import HumanTask
@@ -100,18 +99,14 @@ def _my_units(user) -> list[Unit]:
 
 
 def _photo_errors(uploads) -> list[str]:
-    """The same limits `work_order_photo_add` enforces, checked before anything is saved."""
+    """Each photo checked by the domain's rule before anything is saved, its name with the reason."""
     errors = []
     for upload in uploads:
-        name = getattr(upload, "name", "") or ""
-        suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        if suffix not in PHOTO_TYPES:
-            message = _("Photos must be JPG, PNG, WebP or HEIC.")
-        elif upload.size > MAX_PHOTO_BYTES:
-            message = _("The photo is larger than 10 MB.")
-        else:
-            continue
-        errors.append(f"{name}: {message}" if name else message)
+        try:
+            work_order_photo_check(upload=upload)
+        except ValidationFailed as exc:
+            name = getattr(upload, "name", "") or ""
+            errors.append(f"{name}: {exc.message}" if name else exc.message)
     return errors
 
 

@@ -138,8 +138,9 @@ def work_order_report(*, user: Any, data: dict[str, Any], now: dt.datetime | Non
     return work_order_create(actor=user, data=data, now=now)
 
 
-def work_order_photo_add(*, user: Any, order: WorkOrder, upload: Any) -> WorkOrderPhoto:
-    """Attach a photo (jpg, png, webp, heic; at most 10 MB) to an order the caller may see."""
+def work_order_photo_check(*, upload: Any) -> None:
+    """A photo the order may take: JPG, PNG, WebP or HEIC, at most 10 MB (checked before anything is saved
+    when a report comes with photos)."""
     if upload is None:
         raise ValidationFailed.for_field("file", _("Attach a file."), code="required")
     name = getattr(upload, "name", "") or ""
@@ -150,6 +151,11 @@ def work_order_photo_add(*, user: Any, order: WorkOrder, upload: Any) -> WorkOrd
         )
     if upload.size > MAX_PHOTO_BYTES:
         raise ValidationFailed.for_field("file", _("The photo is larger than 10 MB."), code="file_too_large")
+
+
+def work_order_photo_add(*, user: Any, order: WorkOrder, upload: Any) -> WorkOrderPhoto:
+    """Attach a photo to an order the caller may see."""
+    work_order_photo_check(upload=upload)
     return WorkOrderPhoto.objects.create(work_order=order, file=upload, uploaded_by=user)
 
 

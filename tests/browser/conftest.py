@@ -5,7 +5,6 @@ ORM calls the tests make between browser steps need DJANGO_ALLOW_ASYNC_UNSAFE (t
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 from pathlib import Path
@@ -13,10 +12,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from backoffice.people.models import Ownership
-from workflows.definitions import definition_deploy
-
 from .. import factories as f
+from ..sites import build_repair_site
 
 CHROMIUM = os.environ.get("PM_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
@@ -88,18 +85,8 @@ def shot():
 
 @pytest.fixture
 def site(transactional_db, estate):
-    """An estate with an owner, the repair roles and a process owner; the real bpmn/repair.bpmn deployed."""
-    building = f.make_building(estate, name="1栋", floors=20)
-    unit = f.make_unit(building, number="1201", floor=12)
-    owner_person = f.make_person(estate, "沈婷", phone="13900000001")
-    Ownership.objects.create(estate=estate, unit=unit, person=owner_person, start_date=dt.date(2020, 1, 1))
-    users = {
-        "owner": f.make_user({estate: ["owner"]}, username="owner_a", person=owner_person),
-        "dispatcher": f.make_user({estate: ["dispatcher"]}, username="dispatch"),
-        "tech": f.make_user({estate: ["technician"]}, username="tech1"),
-        "manager": f.make_user({estate: ["manager"]}, username="boss"),
-        "process_owner": f.make_user({estate: ["process_owner"]}, username="designer"),
-    }
-    repair = Path(settings.BASE_DIR, "bpmn", "repair.bpmn").read_text(encoding="utf-8")
-    definition_deploy(actor=None, bpmn_xml=repair)
-    return {"estate": estate, "unit": unit, "users": users}
+    """The repair site (tests/sites.py) with a process owner; the browser tests' server shares its database."""
+    site = build_repair_site(estate)
+    site["users"]["tech"] = site["users"]["tech1"]
+    site["users"]["process_owner"] = f.make_user({estate: ["process_owner"]}, username="designer")
+    return site

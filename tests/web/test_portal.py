@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -14,16 +12,14 @@ from django.urls import reverse
 
 from backoffice.notifications.models import Notification
 from backoffice.notifications.services import notification_queue
-from backoffice.people.models import Ownership
 from backoffice.repairs.models import WorkOrder, WorkOrderPhoto
 from web.access import actor_for
-from workflows.definitions import definition_deploy
 from workflows.models import HumanTask, ProcessInstance
 from workflows.services import task_complete
 
 from .. import factories as f
+from ..sites import build_repair_site
 
-REPAIR_BPMN = Path(settings.BASE_DIR) / "bpmn" / "repair.bpmn"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 
 
@@ -34,24 +30,7 @@ def _media(settings, tmp_path):
 
 @pytest.fixture
 def site(db, estate):
-    building = f.make_building(estate, name="1栋", floors=20)
-    unit = f.make_unit(building, number="1201", floor=12)
-    neighbour_unit = f.make_unit(building, number="1202", floor=12)
-    owner_person = f.make_person(estate, "业主甲", phone="13900000001")
-    neighbour_person = f.make_person(estate, "业主乙", phone="13900000002")
-    Ownership.objects.create(estate=estate, unit=unit, person=owner_person, start_date=dt.date(2020, 1, 1))
-    Ownership.objects.create(
-        estate=estate, unit=neighbour_unit, person=neighbour_person, start_date=dt.date(2020, 1, 1)
-    )
-    users = {
-        "owner": f.make_user({estate: ["owner"]}, username="owner_a", person=owner_person),
-        "neighbour": f.make_user({estate: ["owner"]}, username="owner_b", person=neighbour_person),
-        "dispatcher": f.make_user({estate: ["dispatcher"]}, username="dispatch"),
-        "tech1": f.make_user({estate: ["technician"]}, username="tech1"),
-        "manager": f.make_user({estate: ["manager"]}, username="boss"),
-    }
-    definition_deploy(actor=None, bpmn_xml=REPAIR_BPMN.read_text(encoding="utf-8"))
-    return {"estate": estate, "unit": unit, "neighbour_unit": neighbour_unit, "users": users}
+    return build_repair_site(estate)
 
 
 def client_for(user) -> Client:
@@ -218,7 +197,7 @@ def test_a_bad_photo_creates_nothing(site):
 
 
 def test_a_too_large_photo_creates_nothing(site, monkeypatch):
-    monkeypatch.setattr("web.portal.MAX_PHOTO_BYTES", 10)
+    monkeypatch.setattr("backoffice.repairs.services.MAX_PHOTO_BYTES", 10)
     response = report(client_for(site["users"]["owner"]), site["unit"], photos=[photo("big.jpg")])
     assert response.status_code == 400
     assert "The photo is larger than 10 MB." in field_errors(response)["photos"]

@@ -4,42 +4,30 @@ instance page, editor endpoints, language."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.test import Client
 
-from backoffice.people.models import Ownership
 from backoffice.repairs.services import work_order_report
-from workflows.definitions import definition_deploy
 from workflows.models import HumanTask, ProcessVersion
 
 from .. import factories as f
-
-REPAIR_BPMN = Path(settings.BASE_DIR) / "bpmn" / "repair.bpmn"
+from ..sites import build_repair_site
 
 
 @pytest.fixture
 def site(db, estate, other_estate):
-    building = f.make_building(estate, name="1栋", floors=20)
-    unit = f.make_unit(building, number="1201", floor=12)
-    person = f.make_person(estate, "业主甲", phone="13900000001")
-    Ownership.objects.create(estate=estate, unit=unit, person=person, start_date=dt.date(2020, 1, 1))
-    users = {
-        "owner": f.make_user({estate: ["owner"]}, username="owner_a", person=person),
-        "dispatcher": f.make_user({estate: ["dispatcher"]}, username="dispatch"),
-        "dispatcher2": f.make_user({estate: ["dispatcher"]}, username="dispatch2"),
-        "tech": f.make_user({estate: ["technician"]}, username="tech1"),
-        "manager": f.make_user({estate: ["manager"]}, username="boss"),
-        "designer": f.make_user({estate: ["process_owner"]}, username="designer"),
-        "stranger": f.make_user({other_estate: ["dispatcher"]}, username="moon_dispatch"),
-    }
-    definition_deploy(actor=None, bpmn_xml=REPAIR_BPMN.read_text(encoding="utf-8"))
-    order = work_order_report(
-        user=users["owner"], data={"unit": unit, "category": "plumbing", "description": "漏水"}
+    site = build_repair_site(estate)
+    users = site["users"]
+    users["tech"] = users["tech1"]
+    users["dispatcher2"] = f.make_user({estate: ["dispatcher"]}, username="dispatch2")
+    users["designer"] = f.make_user({estate: ["process_owner"]}, username="designer")
+    users["stranger"] = f.make_user({other_estate: ["dispatcher"]}, username="moon_dispatch")
+    site["order"] = work_order_report(
+        user=users["owner"], data={"unit": site["unit"], "category": "plumbing", "description": "漏水"}
     )
-    return {"estate": estate, "users": users, "order": order}
+    return site
 
 
 def client_for(user, language: str = "en") -> Client:
