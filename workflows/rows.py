@@ -34,6 +34,8 @@ from django.db import DatabaseError, NotSupportedError, connections, router
 from django.db.models import Model
 from django.db.transaction import TransactionManagementError
 
+from backoffice.core.rowreader import RowReader, row_reader
+
 
 def _connection(model: type[Model], *, write: bool):
     alias = router.db_for_write(model) if write else router.db_for_read(model)
@@ -180,34 +182,18 @@ def update_returning(
 
 
 @lru_cache(maxsize=64)
-def _select(model: type[Model], where: str, vendor: str, skip_locked: bool) -> tuple[str, list, list]:
-    """SQL, field names and per-column converters (backend's and field's, as the ORM applies them)."""
-    connection = connections[router.db_for_write(model)]
-    quote = connection.ops.quote_name
-    fields = list(model._meta.concrete_fields)
-    columns = ", ".join(quote(f.column) for f in fields)
-    sql = f"SELECT {columns} FROM {quote(model._meta.db_table)} WHERE {where}"  # noqa: S608 - callers' SQL
+def _select(model: type[Model], where: str, vendor: str, skip_locked: bool) -> tuple[str, RowReader]:
+    """SQL and the reader that turns its rows into objects (with the ORM's converters)."""
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    reader = row_reader(model, alias)
+    table = connection.ops.quote_name(model._meta.db_table)
+    sql = f"SELECT {reader.select_list()} FROM {table} WHERE {where}"  # noqa: S608 - callers' SQL
     if connection.features.has_select_for_update:
         sql += " FOR UPDATE"
         if skip_locked and connection.features.has_select_for_update_skip_locked:
             sql += " SKIP LOCKED"
-    converters = []
-    for index, field in enumerate(fields):
-        col = field.get_col(model._meta.db_table)
-        found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-        if found:
-            converters.append((index, col, found))
-    return sql, [f.attname for f in fields], converters
-
-
-def _model_from_row(model: type[Model], alias: str, connection, row, names, converters) -> Model | None:
-    if row is None:
-        return None
-    values = list(row)
-    for index, col, functions in converters:
-        for function in functions:
-            values[index] = function(values[index], col, connection)
-    return model.from_db(alias, names, values)
+    return sql, reader
 
 
 def get_locked(
@@ -225,24 +211,22 @@ def get_locked_many(
     """For each (model, where, params), as `get_locked`: the one matching row, locked, or None. The rows are
     locked in the order given — each SELECT waits for its lock before the next one starts and reads with a
     snapshot of its own, as separate queries would — in one round trip where `one_round_trip` allows."""
-    alias, connection = _connection(queries[0][0], write=True)
+    _alias, connection = _connection(queries[0][0], write=True)
     if connection.features.has_select_for_update and not connection.in_atomic_block:
         raise TransactionManagementError("get_locked cannot be used outside of a transaction.")
     built = [_select(model, where, connection.vendor, skip_locked) for model, where, _params in queries]
     found: list[Model | None] = []
     with connection.cursor() as cursor:
         if len(queries) > 1 and one_round_trip(connection):
-            cursor.execute("; ".join(sql for sql, _n, _c in built), [p for q in queries for p in q[2]])
-            for index, ((model, _where, _params), (_sql, names, converters)) in enumerate(
-                zip(queries, built, strict=True)
-            ):
+            cursor.execute("; ".join(sql for sql, _reader in built), [p for q in queries for p in q[2]])
+            for index, (_sql, reader) in enumerate(built):
                 if index:
                     cursor.nextset()
-                found.append(_model_from_row(model, alias, connection, cursor.fetchone(), names, converters))
+                found.append(reader.build(cursor.fetchone()))
             return found
-        for (model, _where, params), (sql, names, converters) in zip(queries, built, strict=True):
+        for (_model, _where, params), (sql, reader) in zip(queries, built, strict=True):
             cursor.execute(sql, params)
-            found.append(_model_from_row(model, alias, connection, cursor.fetchone(), names, converters))
+            found.append(reader.build(cursor.fetchone()))
     return found
 
 

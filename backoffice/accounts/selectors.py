@@ -3,13 +3,52 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
+from django.db import connections, router
 from django.db.models import QuerySet
 
+from backoffice.core.rowreader import row_reader
+
 from .choices import STAFF_ROLES, Role
-from .models import EstateMembership, User
+from .models import AuthToken, EstateMembership, User
 
 _CACHE_ATTR = "_estate_roles_cache"
+
+
+@lru_cache(maxsize=8)
+def _token_sql(alias: str) -> str:
+    quote = connections[alias].ops.quote_name
+    token, user = row_reader(AuthToken, alias), row_reader(User, alias)
+    tables = {m: quote(m._meta.db_table) for m in (AuthToken, User, EstateMembership)}
+    return (
+        f"SELECT {token.select_list('t')}, {user.select_list('u')}, m.{quote('estate_id')}, m.{quote('role')} "  # noqa: S608
+        f"FROM {tables[AuthToken]} t INNER JOIN {tables[User]} u ON u.{quote('id')} = t.{quote('user_id')} "
+        f"LEFT OUTER JOIN {tables[EstateMembership]} m ON m.{quote('user_id')} = u.{quote('id')} "
+        f"WHERE t.{quote('key_hash')} = %s"
+    )
+
+
+def token_with_user(key_hash: str) -> tuple[AuthToken, User] | None:
+    """The token with this hash and its user, whose roles per estate come in the same query (a token is read on
+    every API request; this is the request's one query about the caller). None for an unknown hash."""
+    alias = router.db_for_read(AuthToken)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_token_sql(alias), [key_hash])
+        found = cursor.fetchall()
+    if not found:
+        return None
+    token_reader, user_reader = row_reader(AuthToken, alias), row_reader(User, alias)
+    token = token_reader.build(found[0])
+    user = user_reader.build(found[0], offset=token_reader.width)
+    token.user = user
+    roles: dict[int, set[str]] = {}
+    for *_columns, estate_id, role in found:
+        if estate_id is not None:
+            roles.setdefault(estate_id, set()).add(role)
+    if user.is_active:
+        setattr(user, _CACHE_ATTR, {estate_id: frozenset(held) for estate_id, held in roles.items()})
+    return token, user
 
 
 def estate_roles(user: User) -> dict[int, frozenset[str]]:

@@ -32,7 +32,7 @@ from backoffice.core.services import (
 
 from .choices import Role
 from .models import AuthToken, EstateMembership, LoginFailure, User
-from .selectors import estate_ids_with_roles
+from .selectors import estate_ids_with_roles, token_with_user
 
 TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=5)
 
@@ -91,15 +91,16 @@ def token_login(*, username: str, password: str, ip_address: str | None) -> tupl
 
 def token_authenticate(*, key: str) -> User:
     """The active user behind a token key; expired, unknown or revoked keys are refused."""
-    token = AuthToken.objects.select_related("user").filter(key_hash=_hash_key(key)).first()
+    found = token_with_user(_hash_key(key))
     now = timezone.now()
-    if token is None or not token.user.is_active:
+    if found is None or not found[1].is_active:
         raise Unauthenticated(_("Invalid token."), code="authentication_failed")
+    token, user = found
     if token.expires_at <= now:
         raise Unauthenticated(_("The token has expired; log in again."), code="token_expired")
     if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
         AuthToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return user
 
 
 def token_revoke(*, key: str) -> None:

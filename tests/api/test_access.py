@@ -187,3 +187,37 @@ def test_openapi_and_docs_offline(api):
     assert docs.status_code == 200
     html = docs.content.decode()
     assert "swagger-ui" in html and "cdn" not in html.lower()
+
+
+def test_a_token_request_learns_the_caller_and_their_roles_in_one_query(api, manager, estate, other_estate):
+    """The token, its user and the user's roles per estate come from one query; a deactivated user's or an
+    unknown token is refused."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from backoffice.accounts import services
+    from backoffice.accounts.selectors import estate_roles
+    from backoffice.core.errors import Unauthenticated
+
+    EstateMembership.objects.create(user=manager, estate=other_estate, role="finance")
+    key, _token = services.token_login(username=manager.username, password=f.PASSWORD, ip_address=None)
+    services.token_authenticate(key=key)  # the first use also notes when the token was last used
+    with CaptureQueriesContext(connection) as queries:
+        user = services.token_authenticate(key=key)
+        roles = estate_roles(user)
+    assert len(queries) == 1
+    assert user.pk == manager.pk and user.username == manager.username and user.is_active
+    assert roles == {estate.pk: frozenset({"manager"}), other_estate.pk: frozenset({"finance"})}
+    assert user.date_joined == User.objects.get(pk=manager.pk).date_joined  # converted as the ORM does
+
+    for bad in ("no-such-key", ""):
+        try:
+            services.token_authenticate(key=bad)
+        except Unauthenticated as exc:
+            assert exc.code == "authentication_failed"
+        else:
+            raise AssertionError("an unknown key was accepted")
+    User.objects.filter(pk=manager.pk).update(is_active=False)
+    api.client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    refused = api.get("/api/v1/units/")
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "authentication_failed"
