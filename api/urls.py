@@ -33,6 +33,9 @@ from .workflows.views import (
 )
 
 router = DefaultRouter()
+# The busiest routes first: the resolver tries the patterns in order (a phone completes tasks all day).
+router.register("tasks", TaskViewSet, basename="task")
+router.register("process-instances", ProcessInstanceViewSet, basename="process-instance")
 router.register("estates", EstateViewSet, basename="estate")
 router.register("buildings", BuildingViewSet, basename="building")
 router.register("units", UnitViewSet, basename="unit")
@@ -46,8 +49,6 @@ router.register("household-members", HouseholdMemberViewSet, basename="household
 router.register("users", UserViewSet, basename="user")
 router.register("audit-entries", AuditEntryViewSet, basename="audit-entry")
 router.register("process-definitions", ProcessDefinitionViewSet, basename="process-definition")
-router.register("process-instances", ProcessInstanceViewSet, basename="process-instance")
-router.register("tasks", TaskViewSet, basename="task")
 router.register("work-orders", WorkOrderViewSet, basename="work-order")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("suppliers", SupplierViewSet, basename="supplier")

@@ -8,7 +8,8 @@ What it does (see bench/README.md):
  2. creates an estate and a technician (a user with a password and the technician role there), deploys
     bench/diagrams/three_steps.bpmn (three sequential user tasks for `technician`);
  3. starts gunicorn (2 workers, DEBUG off) on a free 127.0.0.1 port; 16 threads each log in once with
-    their own httpx.Client (POST /api/v1/auth/token/), then, all together, phase by phase:
+    their own client (bench_engine.LightClient; POST /api/v1/auth/token/), then, all together, phase by
+    phase:
       start   POST /api/v1/process-instances/ {"process_key","estate","business_key","variables"}
               (the first task's id is the response's open_tasks[0].id)
       complete k (k = 1, 2, 3)  POST /api/v1/tasks/{id}/complete/ {"data": {}}
@@ -40,6 +41,7 @@ from bench_engine import (  # noqa: E402 - the bench directory is put on the pat
     TECHNICIAN,
     TECHNICIAN_PASSWORD,
     CpuMeter,
+    LightClient,
     deploy,
     drop_database,
     free_port,
@@ -64,11 +66,9 @@ class BenchClient:
     """One simulated technician's phone: its own connection, token and instances."""
 
     def __init__(self, index: int, base_url: str, estate_id: int, per_client: int, prefix: str = "HTTP"):
-        import httpx
-
         self.index = index
         self.estate_id = estate_id
-        self.http = httpx.Client(base_url=base_url, timeout=30)
+        self.http = LightClient(base_url, timeout=30)
         self.keys = [f"{prefix}-{index:02d}-{n:04d}" for n in range(per_client)]
         self.task_ids: dict[str, int] = {}
         self.latency: dict[str, list[float]] = {"start": [], "complete": [], "next": []}

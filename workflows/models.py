@@ -204,10 +204,18 @@ class HumanTask(models.Model):
 
 class TaskCandidate(models.Model):
     """Who may take an open task: a role in the task's estate, or a named user. Rows exist only while open,
-    so an inbox is an index lookup on a small table."""
+    so an inbox is an index lookup on a small table.
 
-    task = models.ForeignKey(HumanTask, on_delete=models.CASCADE, related_name="candidates")
-    estate = models.ForeignKey("estates.Estate", on_delete=models.CASCADE, related_name="+", db_index=False)
+    A projection only the engine writes, under its instance's lock, in the step that writes the task: its keys
+    are not checked again by the database at every commit (db_constraint=False); deletions still cascade
+    through Django."""
+
+    task = models.ForeignKey(
+        HumanTask, on_delete=models.CASCADE, related_name="candidates", db_constraint=False
+    )
+    estate = models.ForeignKey(
+        "estates.Estate", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     group = models.CharField(max_length=32, blank=True)
     username = models.CharField(max_length=150, blank=True)
     # A copy of "the task has an assignee", kept by claim, release and assign: the inbox counts the tasks still
@@ -242,17 +250,30 @@ class MessageSubscription(models.Model):
 
 
 class InstanceEvent(models.Model):
-    """One line of an instance's history: who did what to which task, when, with which data."""
+    """One line of an instance's history: who did what to which task, when, with which data.
+
+    Append-only, written by the engine alone in the step that makes the rows it names (under the instance's
+    lock), two or three rows a step: like a history log, its keys are not checked again by the database at
+    every commit (db_constraint=False); Django still cascades and nulls them when an instance, task or user
+    goes. No index on the user: only deleting a user asks by it."""
 
     instance = models.ForeignKey(  # indexed by event_instance_at_idx
-        ProcessInstance, on_delete=models.CASCADE, related_name="events", db_index=False
+        ProcessInstance, on_delete=models.CASCADE, related_name="events", db_index=False, db_constraint=False
     )
     at = models.DateTimeField(_("at"))
     type = models.CharField(_("type"), max_length=16, choices=EventType.choices)
-    task = models.ForeignKey(HumanTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    task = models.ForeignKey(
+        HumanTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+    )
     task_key = models.CharField(_("task key"), max_length=100, blank=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     data = models.JSONField(_("data"), null=True, blank=True)
 

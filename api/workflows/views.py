@@ -245,13 +245,15 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         """The busiest call: the service locks, checks and completes in one transaction; whether the caller may
         see the task at all (404) is asked only when something is refused, and the answer is built from the
         row the service returns (no second read)."""
-        body = serializers.CompleteRequestSerializer(data=request.data)
-        if not str(pk).isdigit() or not body.is_valid():
+        data = _complete_data(request.data)
+        if not str(pk).isdigit() or data is None:
             self.get_object()  # an unknown or invisible task is a 404 before any 400
+            body = serializers.CompleteRequestSerializer(data=request.data)
             body.is_valid(raise_exception=True)
+            data = body.validated_data["data"]
         actor = actor_for(request)
         try:
-            task = services.task_complete(actor=actor, task_id=int(pk), data=body.validated_data["data"])
+            task = services.task_complete(actor=actor, task_id=int(pk), data=data)
         except DomainError:
             self.get_object()
             raise
@@ -272,6 +274,15 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             )
             return Response(serializers.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
         return Response(serializers.CommentSerializer(task.comments.select_related("author"), many=True).data)
+
+
+def _complete_data(body) -> dict | None:
+    """The submitted form data of a well-formed completion body (`{"data": {...}}`, or no data at all), read
+    without building a serializer; None when CompleteRequestSerializer must look at it and say what is wrong."""
+    if not isinstance(body, dict):
+        return None
+    data = body.get("data", {})
+    return data if isinstance(data, dict) else None
 
 
 class MessageView(APIView):
