@@ -133,7 +133,7 @@ class HumanTask(models.Model):
         "estates.Estate", verbose_name=_("estate"), on_delete=models.PROTECT, related_name="+"
     )
     process_key = models.CharField(_("process"), max_length=100)
-    business_key = models.CharField(_("business key"), max_length=100, blank=True, db_index=True)
+    business_key = models.CharField(_("business key"), max_length=100, blank=True)  # task_business_key_idx
     engine_task_id = models.CharField(_("engine task id"), max_length=36)
     task_key = models.CharField(_("task key"), max_length=100)
     name = models.CharField(_("name"), max_length=200)
@@ -173,6 +173,9 @@ class HumanTask(models.Model):
             models.Index(fields=["assignee", "status", "due_at"], name="task_assignee_open_idx"),
             models.Index(fields=["instance", "status"], name="task_instance_status_idx"),
             models.Index(fields=["status", "estate", "due_at"], name="task_status_estate_due_idx"),
+            # Exact lookups only (`?business_key=`): db_index would add a second, pattern-ops index on
+            # PostgreSQL that no query uses and every task insert and completion would keep up.
+            models.Index(fields=["business_key"], name="task_business_key_idx"),
             # The inbox (bench/bench_inbox.py): open tasks only, in the inbox's orderings, carrying what its
             # filter reads (id, assignee) so the page walks one small index and COUNT(*) never visits the
             # table, however many completed tasks there are.
