@@ -19,13 +19,19 @@ _CACHE_ATTR = "_estate_roles_cache"
 @lru_cache(maxsize=8)
 def _token_sql(alias: str) -> str:
     quote = connections[alias].ops.quote_name
+
+    def column(model, name: str) -> str:
+        return quote(model._meta.get_field(name).column)
+
     token, user = row_reader(AuthToken, alias), row_reader(User, alias)
     tables = {m: quote(m._meta.db_table) for m in (AuthToken, User, EstateMembership)}
+    estate, role = column(EstateMembership, "estate"), column(EstateMembership, "role")
     return (
-        f"SELECT {token.select_list('t')}, {user.select_list('u')}, m.{quote('estate_id')}, m.{quote('role')} "  # noqa: S608
-        f"FROM {tables[AuthToken]} t INNER JOIN {tables[User]} u ON u.{quote('id')} = t.{quote('user_id')} "
-        f"LEFT OUTER JOIN {tables[EstateMembership]} m ON m.{quote('user_id')} = u.{quote('id')} "
-        f"WHERE t.{quote('key_hash')} = %s"
+        f"SELECT {token.select_list('t')}, {user.select_list('u')}, m.{estate}, m.{role} "  # noqa: S608
+        f"FROM {tables[AuthToken]} t "
+        f"INNER JOIN {tables[User]} u ON u.{column(User, 'id')} = t.{column(AuthToken, 'user')} "
+        f"LEFT OUTER JOIN {tables[EstateMembership]} m ON m.{column(EstateMembership, 'user')} = u.{column(User, 'id')} "
+        f"WHERE t.{column(AuthToken, 'key_hash')} = %s"
     )
 
 
