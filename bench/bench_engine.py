@@ -11,7 +11,9 @@ What it does (see bench/README.md):
  3. starts --instances (default 1,000) instances with `instance_start` and completes all their tasks with
     `task_complete` as the technician, step by step (all first tasks, then all second ones, ...);
  4. runs SpiffWorkflow's loop on the same diagram (stock CamundaParser + BpmnWorkflowSerializer with the
-    Camunda config; the restricted script engine, never Python's eval) for the same number of instances;
+    Camunda config; the restricted script engine, never Python's eval) for the same number of instances, then
+    the same loop with each state kept in a PostgreSQL row (SELECT ... FOR UPDATE, step, UPDATE, COMMIT through
+    bare psycopg: the least a persistent engine does, with no task projection and no history);
  5. prints both rates and their ratio, then where a completion's time goes: round trips and the statements
     they carry, the time in them, our engine step without the database, and the smallest write
     transaction the database allows (BEGIN, a one-row UPDATE, COMMIT through bare psycopg); exit status 1
@@ -616,8 +618,13 @@ def run_engine_only(n_instances: int) -> float:
 # --- SpiffWorkflow's own loop -------------------------------------------------------------------------------
 
 
-def run_spiff_loop(n_instances: int) -> float:
-    """Completions/s of the bare library with a JSON round trip per step; no database."""
+def run_spiff_loop(n_instances: int, *, durable: bool = False) -> float:
+    """Completions/s of the bare library with a JSON round trip per step; no database.
+
+    `durable`: the same loop with each state kept in a PostgreSQL row (bare psycopg): per step SELECT ... FOR
+    UPDATE, the library's step, UPDATE, COMMIT — the least a persistent engine does, without task projection
+    or history, for comparison with the service layer."""
+    import psycopg
     from SpiffWorkflow.bpmn import BpmnWorkflow
     from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
     from SpiffWorkflow.camunda.parser import CamundaParser
@@ -639,18 +646,47 @@ def run_spiff_loop(n_instances: int) -> float:
         workflow.do_engine_steps()
         workflows.append(serializer.serialize_json(workflow))
 
+    def step(state: str) -> str:
+        workflow = serializer.deserialize_json(state)
+        workflow.script_engine = engine
+        ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+        ready[0].run()
+        workflow.do_engine_steps()
+        return serializer.serialize_json(workflow)
+
     completions = 0
-    started = time.perf_counter()
-    for _step in range(3):
-        for index, state in enumerate(workflows):
-            workflow = serializer.deserialize_json(state)
-            workflow.script_engine = engine
-            ready = workflow.get_tasks(state=TaskState.READY, manual=True)
-            ready[0].run()
-            workflow.do_engine_steps()
-            workflows[index] = serializer.serialize_json(workflow)
-            completions += 1
-    seconds = time.perf_counter() - started
+    if not durable:
+        started = time.perf_counter()
+        for _step in range(3):
+            for index, state in enumerate(workflows):
+                workflows[index] = step(state)
+                completions += 1
+        seconds = time.perf_counter() - started
+    else:
+        with psycopg.connect(database_url(DB_NAME)) as conn:
+            conn.execute("CREATE TABLE bench_spiff_state (id integer PRIMARY KEY, state text NOT NULL)")
+            with conn.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO bench_spiff_state VALUES (%s, %s)", list(enumerate(workflows))
+                )
+            conn.commit()
+            started = time.perf_counter()
+            for _step in range(3):
+                for index in range(n_instances):
+                    (state,) = conn.execute(
+                        "SELECT state FROM bench_spiff_state WHERE id = %s FOR UPDATE", [index]
+                    ).fetchone()
+                    conn.execute(
+                        "UPDATE bench_spiff_state SET state = %s WHERE id = %s", [step(state), index]
+                    )
+                    conn.commit()
+                    completions += 1
+            seconds = time.perf_counter() - started
+            workflows = [
+                state for (state,) in conn.execute("SELECT state FROM bench_spiff_state ORDER BY id")
+            ]
+            conn.execute("DROP TABLE bench_spiff_state")
+            conn.commit()
     finished = sum(1 for s in workflows if serializer.deserialize_json(s).is_completed())
     if finished != n_instances:
         raise RuntimeError(f"SpiffWorkflow loop: {finished} of {n_instances} workflows completed")
@@ -671,6 +707,7 @@ def main() -> int:
     try:
         ours = run_service_layer(args.instances, args.profile)
         spiff = run_spiff_loop(args.instances)
+        spiff_durable = run_spiff_loop(args.instances, durable=True)
         engine_only = run_engine_only(args.instances)
         floor_ms = run_database_floor(3 * args.instances)
     finally:
@@ -691,6 +728,10 @@ def main() -> int:
         f"  {'ratio service layer / SpiffWorkflow loop':<58} {ratio:9.2f} {'>= 0.5':>8}   "
         f"{verdict(ratio >= GOAL_RATIO)}"
     )
+    log(
+        f"  {'SpiffWorkflow loop, state in a PostgreSQL row (completions/s)':<58} {spiff_durable:9.0f} {'-':>8}"
+    )
+    log(f"  {'ratio service layer / that durable loop':<58} {rate / spiff_durable:9.2f} {'-':>8}")
     log("\n  where a completion's time goes")
     log(f"    {'ms per completion (service layer)':<56} {ours['ms_per_completion']:9.2f}")
     log(f"    {'SQL round trips per completion (BEGIN/COMMIT not counted)':<56} {ours['round_trips']:9.1f}")
