@@ -20,7 +20,7 @@ Elsewhere (SQLite, psycopg 2, server-side binding) the same statements run one b
 These helpers keep the ORM's semantics — the fields' own `get_db_prep_save` on write (and `pre_save` for
 model objects), the backend's and the fields' converters on read, `update_fields` failing when no row
 matched — for the models the engine writes on every step. RETURNING needs SQLite >= 3.35 (without it
-`insert` and `update_returning` take a slower path). No signals are sent: the engine listens to none, and
+`update_returning` takes a slower path). No signals are sent: the engine listens to none, and
 no business rule may hang on one (ARCHITECTURE.md).
 """
 
@@ -77,42 +77,6 @@ def _prep_save(field, value, connection):
 
 
 @lru_cache(maxsize=64)
-def _insert_head(model: type[Model], vendor: str) -> tuple[str, str, tuple]:
-    connection = connections[router.db_for_write(model)]
-    quote = connection.ops.quote_name
-    fields = tuple(f for f in model._meta.concrete_fields if f is not model._meta.pk)
-    columns = ", ".join(quote(f.column) for f in fields)
-    head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608 - names from _meta
-    row = "(" + ", ".join(_mark(f, connection) for f in fields) + ")"
-    return head, row, fields
-
-
-def insert(objs: Sequence[Model]) -> None:
-    """INSERT the objects (one model) in one statement and set their primary keys, as `bulk_create`."""
-    if not objs:
-        return
-    model = type(objs[0])
-    alias, connection = _connection(model, write=True)
-    if not connection.features.can_return_rows_from_bulk_insert:
-        model._default_manager.bulk_create(objs)
-        return
-    head, row, fields = _insert_head(model, connection.vendor)
-    params = []
-    for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="insert")  # as bulk_create: FK ids, unsaved
-        params += [_prep_save(field, field.pre_save(obj, True), connection) for field in fields]
-    pk = model._meta.pk
-    sql = f"{head}{', '.join([row] * len(objs))} RETURNING {connection.ops.quote_name(pk.column)}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        keys = [r[0] for r in cursor.fetchall()]
-    for obj, key in zip(objs, keys, strict=True):  # RETURNING gives the rows in VALUES order
-        setattr(obj, pk.attname, key)
-        obj._state.adding = False
-        obj._state.db = alias
-
-
-@lru_cache(maxsize=64)
 def _update_sql(model: type[Model], names: tuple[str, ...], vendor: str) -> tuple[str, tuple]:
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
@@ -130,16 +94,6 @@ def _update_statement(obj: Model, fields: Iterable[str], connection) -> tuple[st
     return sql, params
 
 
-def update(obj: Model, fields: Iterable[str]) -> None:
-    """UPDATE one saved row: only the named fields, as `save(update_fields=...)`."""
-    _alias, connection = _connection(type(obj), write=True)
-    sql, params = _update_statement(obj, fields, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        if cursor.rowcount == 0:
-            raise DatabaseError("Save with update_fields did not affect any rows.")
-
-
 def prep(model: type[Model], field_name: str, value: Any) -> Any:
     """A value as the database wants it for comparisons with the field (dates and times above all)."""
     _alias, connection = _connection(model, write=True)
@@ -152,17 +106,6 @@ def _delete_statement(model: type[Model], field_name: str, values: Sequence, con
     marks = ", ".join(["%s"] * len(values))
     sql = f"DELETE FROM {quote(model._meta.db_table)} WHERE {column} IN ({marks})"  # noqa: S608 - _meta names
     return sql, list(values)
-
-
-def delete_in(model: type[Model], field_name: str, values: Sequence) -> None:
-    """DELETE the rows whose field is one of `values`, in one statement (no cascade, no signals: for
-    tables no other table refers to, such as TaskCandidate)."""
-    if not values:
-        return
-    _alias, connection = _connection(model, write=True)
-    sql, params = _delete_statement(model, field_name, values, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 def update_returning(

@@ -245,15 +245,15 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         """The busiest call: the service locks, checks and completes in one transaction; whether the caller may
         see the task at all (404) is asked only when something is refused, and the answer is built from the
         row the service returns (no second read)."""
-        data = _complete_data(request.data)
-        if not str(pk).isdigit() or data is None:
+        task_id, data = _task_id(pk), _complete_data(request.data)
+        if task_id is None or data is None:
             self.get_object()  # an unknown or invisible task is a 404 before any 400
             body = serializers.CompleteRequestSerializer(data=request.data)
             body.is_valid(raise_exception=True)
-            data = body.validated_data["data"]
+            task_id, data = int(pk), body.validated_data["data"]
         actor = actor_for(request)
         try:
-            task = services.task_complete(actor=actor, task_id=int(pk), data=data)
+            task = services.task_complete(actor=actor, task_id=task_id, data=data)
         except DomainError:
             self.get_object()
             raise
@@ -274,6 +274,15 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             )
             return Response(serializers.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
         return Response(serializers.CommentSerializer(task.comments.select_related("author"), many=True).data)
+
+
+def _task_id(pk) -> int | None:
+    """The id in the URL when it can name a task row (ASCII digits within the id column's range); None sends
+    the request through `get_object`, which answers 404 for anything else."""
+    text = str(pk)
+    if text.isascii() and text.isdigit() and 0 < int(text) < 2**63:
+        return int(text)
+    return None
 
 
 def _complete_data(body) -> dict | None:

@@ -48,13 +48,21 @@ def token_with_user(key_hash: str) -> tuple[AuthToken, User] | None:
     token = token_reader.build(found[0])
     user = user_reader.build(found[0], offset=token_reader.width)
     token.user = user
-    roles: dict[int, set[str]] = {}
-    for *_columns, estate_id, role in found:
-        if estate_id is not None:
-            roles.setdefault(estate_id, set()).add(role)
     if user.is_active:
-        setattr(user, _CACHE_ATTR, {estate_id: frozenset(held) for estate_id, held in roles.items()})
+        _remember_roles(
+            user, ((estate_id, role) for *_columns, estate_id, role in found if estate_id is not None)
+        )
     return token, user
+
+
+def _remember_roles(user: User, memberships: Iterable[tuple[int, str]]) -> dict[int, frozenset[str]]:
+    """Estate id -> roles from (estate id, role) pairs, kept on the user object for the rest of the request."""
+    roles: dict[int, set[str]] = {}
+    for estate_id, role in memberships:
+        roles.setdefault(estate_id, set()).add(role)
+    frozen = {estate_id: frozenset(held) for estate_id, held in roles.items()}
+    setattr(user, _CACHE_ATTR, frozen)
+    return frozen
 
 
 def estate_roles(user: User) -> dict[int, frozenset[str]]:
@@ -62,13 +70,10 @@ def estate_roles(user: User) -> dict[int, frozenset[str]]:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    roles: dict[int, set[str]] = {}
+    memberships = []
     if getattr(user, "is_authenticated", False) and user.is_active:
-        for estate_id, role in EstateMembership.objects.filter(user=user).values_list("estate_id", "role"):
-            roles.setdefault(estate_id, set()).add(role)
-    frozen = {estate_id: frozenset(values) for estate_id, values in roles.items()}
-    setattr(user, _CACHE_ATTR, frozen)
-    return frozen
+        memberships = EstateMembership.objects.filter(user=user).values_list("estate_id", "role")
+    return _remember_roles(user, memberships)
 
 
 def estate_ids_with_roles(user: User, roles: Iterable[str]) -> set[int] | None:

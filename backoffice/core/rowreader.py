@@ -39,7 +39,7 @@ class RowReader:
         return ", ".join(prefix + column for column in self.columns)
 
     def build(self, row: Sequence, offset: int = 0) -> Model | None:
-        """The object from `row[offset : offset + width]`; None for a missing row (or an outer join's NULLs)."""
+        """The object from `row[offset : offset + width]`; None when there is no row."""
         if row is None:
             return None
         values = list(row[offset : offset + self.width])

@@ -34,3 +34,13 @@ def test_complete_answers_and_refusals(api, deploy, people, estate, other_estate
     assert api.post(f"/api/v1/tasks/{task.pk}/complete/", {"data": data}).status_code == 409
     api.as_user(f.make_user({other_estate: ["service_desk"]}, username="moon_desk2"))
     assert api.post(f"/api/v1/tasks/{task.pk}/complete/", {"data": data}).status_code == 404
+
+
+def test_complete_with_an_id_no_task_can_have_is_404(api, deploy, people):
+    """Digits past the id column's range, or digits that are not ASCII, name no task: 404, never a 500."""
+    deploy("approval.bpmn")
+    api.as_user(people["service_desk"])
+    for pk in ("99999999999999999999", "9223372036854775808", "²", "0"):
+        response = api.post(f"/api/v1/tasks/{pk}/complete/", {"data": {}})
+        assert response.status_code == 404, (pk, response.content)
+        assert response.json()["error"]["code"] == "not_found"
